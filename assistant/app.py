@@ -1,0 +1,132 @@
+"""The one place that builds everything from the config."""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from assistant.clock import Clock, SystemClock, load_timezone
+from assistant.config import Config, load_config, state_dir
+from assistant.errors import ConfigError
+from assistant.http import Fetcher, HttpFetcher
+from assistant.journal import Journal
+from assistant.llm.base import LLM
+from assistant.llm.local import LocalEngine
+from assistant.llm.models import resolve_model
+from assistant.registry import Registry, load_registry
+from assistant.runner import Runner
+from assistant.skill import SkillContext
+from assistant.skillconfig import SkillPlan, configure_skills
+from assistant.speech.base import Speaker
+from assistant.speech.espeak import EspeakSpeaker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    """Everything the daemon and the CLI need, built once."""
+
+    config: Config
+    config_path: Path | None
+    registry: Registry
+    plan: SkillPlan
+    llm: LLM
+    speaker: Speaker
+    clock: Clock
+    http: Fetcher
+    state_dir: Path
+    journal: Journal = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.journal = Journal(self.state_dir / "journal.jsonl")
+
+    def context(self, skill: str, clock: Clock | None = None) -> SkillContext:
+        """A context for one run of `skill`."""
+        return SkillContext(
+            llm=self.llm,
+            speaker=self.speaker,
+            clock=clock or self.clock,
+            http=self.http,
+            state_dir=self.state_dir / "skills" / skill,
+            log=logging.getLogger(f"skill.{skill}"),
+        )
+
+    def runner(self) -> Runner:
+        """A runner over this app's skills."""
+        return Runner(self.plan, self.context, self.journal)
+
+    def close(self) -> None:
+        """Release the model and network connections."""
+        for part in (self.llm, self.http):
+            close = getattr(part, "close", None)
+            if close is not None:
+                close()
+
+
+def load_plan(config: Config) -> tuple[Registry, SkillPlan]:
+    """Discover skills and validate their config sections; raise ConfigError on bad keys."""
+    registry = load_registry()
+    plan = configure_skills(config, registry)
+    if plan.problems:
+        raise ConfigError(plan.problems)
+    for line in plan.missing:
+        log.error("%s: its schedule does not run until it is installed again", line)
+    return registry, plan
+
+
+def build_llm(config: Config) -> LLM:
+    """The engine the config asks for (loaded lazily on first use)."""
+    return LocalEngine(
+        resolve_model(config.llm.model),
+        threads=config.llm.threads,
+        context=config.llm.context,
+        seed=config.llm.seed,
+    )
+
+
+def build_speaker(config: Config, state: Path, text_out: TextIO | None) -> Speaker:
+    """The espeak-ng speaker with the config's voice and sink."""
+    s = config.speech
+    return EspeakSpeaker(
+        state / "speech",
+        sink=s.sink,
+        voice=s.voice,
+        rate=s.rate,
+        volume=s.volume,
+        timeout_s=s.timeout_s,
+        keep_wav_files=s.keep_wav_files,
+        text_out=text_out,
+    )
+
+
+def build_app(
+    config_path: Path | None,
+    *,
+    text_out: TextIO | None = None,
+    llm: LLM | None = None,
+    speaker: Speaker | None = None,
+) -> App:
+    """Load the config and build every part; raise ConfigError before anything starts."""
+    config = load_config(config_path)
+    registry, plan = load_plan(config)
+    state = state_dir()
+    return App(
+        config=config,
+        config_path=config_path,
+        registry=registry,
+        plan=plan,
+        llm=llm or build_llm(config),
+        speaker=speaker or build_speaker(config, state, text_out),
+        clock=SystemClock(load_timezone(config.assistant.timezone)),
+        http=HttpFetcher(),
+        state_dir=state,
+    )
+
+
+def quiet_text() -> TextIO:
+    """A text sink for CLI commands that print results themselves."""
+    return io.StringIO()

@@ -1,0 +1,231 @@
+"""The `assistant` command: parse arguments, call the app, print."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from assistant.app import App, build_app, load_plan, quiet_text
+from assistant.clock import FixedClock, load_timezone
+from assistant.config import config_path, load_config
+from assistant.errors import AssistantError, ConfigError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _app(args: argparse.Namespace, *, text_out: Any = None) -> App:
+    return build_app(config_path(args.config), text_out=text_out)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Start the daemon in the foreground."""
+    from assistant.daemon import run_daemon
+
+    app = _app(args)
+    if not args.verbose:
+        logging.getLogger().setLevel(app.config.assistant.log_level)
+    try:
+        return run_daemon(app)
+    finally:
+        app.close()
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    """Validate a config file and the skill sections in it."""
+    path = Path(args.path) if args.path else config_path(args.config)
+    try:
+        config = load_config(path)
+        _registry, plan = load_plan(config)
+    except ConfigError as exc:
+        for line in exc.problems:
+            print(line, file=sys.stderr)
+        return 1
+    where = str(path) if path else "built-in defaults"
+    for line in plan.missing:
+        print(f"{where}: {line}", file=sys.stderr)
+    if plan.missing:
+        return 1
+    enabled = [s.name for s in plan.skills if s.enabled]
+    print(f"{where}: ok ({len(enabled)} skills enabled: {', '.join(enabled) or 'none'})")
+    return 0
+
+
+def cmd_skills_list(args: argparse.Namespace) -> int:
+    """List installed skills, enabled or not, and plugins that failed to load."""
+    config = load_config(config_path(args.config))
+    registry, plan = load_plan(config)
+    rows: list[dict[str, Any]] = [
+        {
+            "name": s.name,
+            "description": s.cls.summary(),
+            "schedule": s.schedule,
+            "enabled": s.enabled,
+            "source": f"{s.cls.__module__}:{s.cls.__qualname__}",
+        }
+        for s in plan.skills
+    ]
+    rows += [
+        {"name": p.name, "description": "", "schedule": None, "enabled": False, "error": p.problem}
+        for p in registry.problems
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for row in rows:
+        state = "error" if "error" in row else "on" if row["enabled"] else "off"
+        detail = row.get("error") or row["description"]
+        print(f"{row['name']:<16} {state:<5} {row['schedule'] or '-':<16} {detail}")
+    return 0
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    """List the runs of the next 24 hours."""
+    from assistant.scheduler import upcoming
+
+    config = load_config(config_path(args.config))
+    _registry, plan = load_plan(config)
+    tz = load_timezone(config.assistant.timezone)
+    runs = upcoming(plan, tz, datetime.now(tz))
+    if args.json:
+        print(json.dumps([{"time": t.isoformat(), "skill": n} for t, n in runs], indent=2))
+        return 0
+    for moment, name in runs:
+        print(f"{moment:%a %Y-%m-%d %H:%M %Z}  {name}")
+    if not runs:
+        print("no runs in the next 24 hours")
+    return 0
+
+
+def cmd_run_skill(args: argparse.Namespace) -> int:
+    """Run one skill once, now (or at a fixed --at time)."""
+    app = _app(args, text_out=quiet_text())
+    try:
+        clock = None
+        if args.at:
+            try:
+                moment = datetime.fromisoformat(args.at)
+            except ValueError:
+                print(f"--at: not an ISO 8601 time: {args.at!r}", file=sys.stderr)
+                return 2
+            clock = FixedClock(moment, app.clock.tz)
+        result = app.runner().run(args.name, speak=not args.no_speak, clock=clock)
+    finally:
+        app.close()
+    reply = result.reply
+    if args.json:
+        out: dict[str, Any] = {
+            "skill": args.name,
+            "text": reply.text if reply else "",
+            "sources": reply.sources if reply else [],
+            "tainted": reply.tainted if reply else False,
+            "model": app.llm.name,
+            "timings": result.timings,
+        }
+        if reply:
+            out.update({k: v for k, v in reply.data.items() if k not in out})
+        if not result.ok:
+            out["error"] = result.error
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+    elif reply:
+        print(reply.text)
+    if not result.ok:
+        print(f"{args.name}: {result.outcome}: {result.error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_say(args: argparse.Namespace) -> int:
+    """Speak a text now, or write it to a WAV file."""
+    from assistant.app import build_speaker
+    from assistant.config import state_dir
+
+    config = load_config(config_path(args.config))
+    speaker = build_speaker(config, state_dir(), quiet_text())
+    spoken = speaker.say(args.text, wav=Path(args.wav) if args.wav else None)
+    where = f" -> {spoken.wav}" if spoken.wav else ""
+    print(f"said ({spoken.sink}{where}): {spoken.text}")
+    return 0
+
+
+def cmd_voices(args: argparse.Namespace) -> int:
+    """List the installed espeak-ng voices."""
+    from assistant.speech.espeak import list_voices
+
+    rows = [line.split("\t") for line in list_voices()]
+    if args.json:
+        print(json.dumps([dict(zip(("id", "name", "language"), r, strict=False)) for r in rows]))
+        return 0
+    for row in rows:
+        print("  ".join(f"{cell:<24}" for cell in row).rstrip())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", default=argparse.SUPPRESS, help="config file (TOML)")
+    parser = argparse.ArgumentParser(prog="assistant", parents=[common], description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: Handler, help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=help_, description=help_)
+        p.set_defaults(handler=handler)
+        return p
+
+    add("run", cmd_run, "run the daemon in the foreground")
+    p = add("check-config", cmd_check_config, "validate a config file")
+    p.add_argument("path", nargs="?", help="config file (default: the one in use)")
+    skills = sub.add_parser("skills", help="installed skills").add_subparsers(
+        dest="skills_command", required=True, metavar="SUBCOMMAND"
+    )
+    p = skills.add_parser("list", parents=[common], help="list installed skills")
+    p.set_defaults(handler=cmd_skills_list)
+    p.add_argument("--json", action="store_true")
+    p = add("schedule", cmd_schedule, "list the runs of the next 24 hours")
+    p.add_argument("--json", action="store_true")
+    p = add("run-skill", cmd_run_skill, "run one skill once")
+    p.add_argument("name")
+    p.add_argument("--at", help="fix the clock at this ISO 8601 time")
+    p.add_argument("--no-speak", action="store_true", help="print only, do not speak")
+    p.add_argument("--json", action="store_true")
+    p = add("say", cmd_say, "speak a text (or write it to a WAV file)")
+    p.add_argument("text")
+    p.add_argument("--wav", help="write a WAV file here instead of playing")
+    p = add("voices", cmd_voices, "list the installed voices")
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `assistant` command."""
+    args = build_parser().parse_args(argv)
+    if not hasattr(args, "config"):
+        args.config = None
+    # The daemon logs what it does; one-shot commands only what went wrong.
+    quiet = logging.INFO if args.handler is cmd_run else logging.WARNING
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else quiet,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except ConfigError as exc:
+        for line in exc.problems:
+            print(line, file=sys.stderr)
+        return 1
+    except AssistantError as exc:
+        print(f"assistant: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""Where the daemon gets the time: a protocol, the system clock, and timezone resolution."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+import tzlocal
+
+
+class Clock(Protocol):
+    """Tells the current wall-clock time as an aware datetime."""
+
+    @property
+    def tz(self) -> tzinfo:
+        """The timezone in which times are told."""
+
+    def now(self) -> datetime:
+        """Return the current time, aware, in `tz`."""
+
+
+def load_timezone(name: str) -> tzinfo:
+    """Return the IANA zone `name`, or the system's zone when `name` is empty."""
+    if name:
+        return ZoneInfo(name)
+    zone: tzinfo = tzlocal.get_localzone()
+    return zone
+
+
+class SystemClock:
+    """The real clock of this machine."""
+
+    def __init__(self, tz: tzinfo) -> None:
+        self._tz = tz
+
+    @property
+    def tz(self) -> tzinfo:
+        """The timezone in which times are told."""
+        return self._tz
+
+    def now(self) -> datetime:
+        """Return the current time in `tz`."""
+        return datetime.now(self._tz)
+
+
+class FixedClock:
+    """A clock stopped at one moment (`run-skill --at`, tests)."""
+
+    def __init__(self, moment: datetime, tz: tzinfo | None = None) -> None:
+        zone = tz or moment.tzinfo or load_timezone("")
+        # A naive moment means wall time in the configured zone, as a user would read it.
+        self._moment = (
+            moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
+        )
+        self._tz = zone
+
+    @property
+    def tz(self) -> tzinfo:
+        """The timezone in which times are told."""
+        return self._tz
+
+    def now(self) -> datetime:
+        """Return the fixed moment."""
+        return self._moment

@@ -1,0 +1,151 @@
+"""TOML configuration -> typed models; every error names the key and the problem."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from assistant.clock import load_timezone
+from assistant.cron import check_cron
+from assistant.errors import ConfigError
+from assistant.llm.models import DEFAULT_MODEL, resolve_model
+
+REPO_CONFIG = Path(__file__).resolve().parent.parent / "config" / "assistant.toml"
+
+Cron = Annotated[str, AfterValidator(check_cron)]
+
+
+class Section(BaseModel):
+    """Base of every config section: unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class AssistantSection(Section):
+    """[assistant]: the daemon as a whole."""
+
+    timezone: str = ""
+    greeting: str = "clock"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            load_timezone(value)
+        except (ValueError, KeyError) as exc:
+            raise ValueError(f"unknown IANA timezone {value!r}") from exc
+        return value
+
+
+class LLMSection(Section):
+    """[llm]: which model answers and how."""
+
+    backend: Literal["local"] = "local"
+    model: str = DEFAULT_MODEL
+    threads: int = Field(0, ge=0)
+    context: int = Field(2048, ge=256, le=131072)
+    seed: int = Field(0, ge=0)
+
+    @field_validator("model")
+    @classmethod
+    def _model_exists(cls, value: str) -> str:
+        resolve_model(value)
+        return value
+
+
+class SpeechSection(Section):
+    """[speech]: how and where the assistant speaks."""
+
+    sink: Literal["auto", "device", "wav", "text"] = "auto"
+    voice: str = ""
+    rate: int = Field(165, ge=50, le=450)
+    volume: float = Field(1.0, ge=0.0, le=1.0)
+    timeout_s: float = Field(30.0, gt=0, le=600)
+    keep_wav_files: int = Field(50, ge=1)
+
+
+class SkillSettings(Section):
+    """Keys every [skills.<name>] section may hold, beside the skill's own."""
+
+    enabled: bool = True
+    schedule: Cron | None = None
+    timeout_s: float = Field(120.0, gt=0, le=3600)
+    misfire_grace_s: int = Field(300, ge=1)
+
+
+COMMON_SKILL_KEYS = frozenset(SkillSettings.model_fields)
+
+
+class Config(Section):
+    """The whole configuration file."""
+
+    assistant: AssistantSection = AssistantSection()
+    llm: LLMSection = LLMSection()
+    speech: SpeechSection = SpeechSection()
+    skills: dict[str, dict[str, Any]] = {}
+
+    @field_validator("skills")
+    @classmethod
+    def _sections_are_tables(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for name, section in value.items():
+            if not isinstance(section, dict):
+                raise ValueError(f"[skills.{name}] must be a table")
+        return value
+
+
+def format_errors(error: ValidationError, prefix: str = "") -> list[str]:
+    """Turn a pydantic error into one line per problem, each naming its dotted key."""
+    lines = []
+    head = prefix.split(".") if prefix else []
+    for item in error.errors():
+        key = ".".join(str(part) for part in [*head, *item["loc"]])
+        if item["type"] == "extra_forbidden":
+            problem = "unknown key"
+        else:
+            problem = item["msg"].removeprefix("Value error, ")
+            if item["type"] not in {"value_error", "assertion_error"} and "input" in item:
+                problem += f" (got {item['input']!r})"
+        lines.append(f"{key}: {problem}" if key else problem)
+    return lines
+
+
+def config_path(explicit: str | None) -> Path | None:
+    """Return the config file to read: --config, then $ASSISTANT_CONFIG, then the default."""
+    chosen = explicit or os.environ.get("ASSISTANT_CONFIG")
+    if chosen:
+        return Path(chosen).expanduser()
+    return REPO_CONFIG if REPO_CONFIG.is_file() else None
+
+
+def load_config(path: Path | None) -> Config:
+    """Read and validate a config file (None: built-in defaults); raise ConfigError."""
+    raw: dict[str, Any] = {}
+    if path is not None:
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        where = f"{path}: " if path else ""
+        raise ConfigError([where + line for line in format_errors(exc)]) from None
+
+
+def state_dir() -> Path:
+    """Return the state dir: $ASSISTANT_STATE_DIR, $STATE_DIRECTORY, ~/.local/state/assistant."""
+    explicit = os.environ.get("ASSISTANT_STATE_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    systemd = os.environ.get("STATE_DIRECTORY")
+    if systemd:
+        # systemd may pass several colon-separated directories; the first is ours.
+        return Path(systemd.split(":")[0])
+    return Path.home() / ".local" / "state" / "assistant"

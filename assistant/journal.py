@@ -1,0 +1,58 @@
+"""The run journal: what each skill said, from which sources, and how long it took."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+MAX_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run of one skill."""
+
+    skill: str
+    started: str
+    outcome: str  # "ok", "error", "timeout", "busy"
+    text: str = ""
+    error: str = ""
+    sources: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class Journal:
+    """Keeps the last run of each skill in memory and appends every run to a JSONL file."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.last: dict[str, RunRecord] = {}
+        self._lock = threading.Lock()
+        self._warned = False
+
+    def record(self, run: RunRecord) -> None:
+        """Remember `run`; a failing disk is logged once and never stops the daemon."""
+        with self._lock:
+            self.last[run.skill] = run
+            if self.path is None:
+                return
+            try:
+                self._append(asdict(run))
+            except OSError as exc:
+                if not self._warned:
+                    log.error("cannot write the run journal %s: %s", self.path, exc)
+                    self._warned = True
+
+    def _append(self, row: dict[str, Any]) -> None:
+        """Append one line, rotating the file to `.1` past MAX_BYTES."""
+        assert self.path is not None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.exists() and self.path.stat().st_size > MAX_BYTES:
+            self.path.replace(self.path.with_suffix(".jsonl.1"))
+        with self.path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")

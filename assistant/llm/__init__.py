@@ -1,0 +1,1 @@
+"""Language models: the engine protocol, the local llama.cpp engine and output contracts."""

@@ -1,0 +1,53 @@
+"""The engine protocol: the only way skills talk to a language model."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol, TypedDict
+
+
+class Message(TypedDict):
+    """One chat turn."""
+
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+Prompt = str | Sequence[Message]
+
+
+@dataclass(frozen=True)
+class GenerateOptions:
+    """Sampling options for one generation."""
+
+    max_tokens: int = 128
+    temperature: float = 0.7
+    stop: tuple[str, ...] = ()
+    seed: int | None = None
+    grammar: str | None = None
+    # The number of leading messages that stay the same across runs (system prompt and
+    # few-shot examples); an engine with a prompt cache may reuse their evaluated state.
+    fixed_prefix: int = 0
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+class LLM(Protocol):
+    """A chat model. Thread-safe: an engine serialises calls itself."""
+
+    @property
+    def name(self) -> str:
+        """A short name of the model, for logs and JSON output."""
+
+    def generate(self, prompt: Prompt, options: GenerateOptions | None = None) -> str:
+        """Return the whole answer to `prompt`; raise ModelError if the model cannot answer."""
+
+    def stream(self, prompt: Prompt, options: GenerateOptions | None = None) -> Iterator[str]:
+        """Yield the answer piece by piece as the model writes it; raise ModelError."""
+
+
+def as_messages(prompt: Prompt) -> list[Message]:
+    """Turn a bare string into a one-turn chat."""
+    if isinstance(prompt, str):
+        return [Message(role="user", content=prompt)]
+    return list(prompt)

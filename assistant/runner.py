@@ -1,0 +1,157 @@
+"""Runs one skill once: a time limit, a journal entry, then speech. Never raises."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from assistant.clock import Clock
+from assistant.errors import AssistantError
+from assistant.journal import Journal, RunRecord
+from assistant.skill import Reply, SkillContext
+from assistant.skillconfig import SkillPlan
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class SkillTimeoutError(AssistantError):
+    """A skill ran past its time limit."""
+
+
+@dataclass
+class RunResult:
+    """What one run produced."""
+
+    skill: str
+    outcome: str
+    reply: Reply | None = None
+    error: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when the skill produced a reply."""
+        return self.outcome == "ok"
+
+
+@dataclass
+class _Call(Generic[T]):
+    """A call running in its own thread, so that a hung one can be abandoned."""
+
+    fn: Callable[[], T]
+    done: threading.Event = field(default_factory=threading.Event)
+    value: T | None = None
+    error: BaseException | None = None
+
+    def __call__(self) -> None:
+        try:
+            self.value = self.fn()
+        except BaseException as exc:  # handed to the waiting thread, which reports it
+            self.error = exc
+        finally:
+            self.done.set()
+
+
+class Runner:
+    """Runs skills by name with their limits; one run of a skill at a time."""
+
+    def __init__(
+        self,
+        plan: SkillPlan,
+        make_context: Callable[[str, Clock | None], SkillContext],
+        journal: Journal,
+        stopping: threading.Event | None = None,
+    ) -> None:
+        self.plan = plan
+        self.make_context = make_context
+        self.journal = journal
+        self.stopping = stopping or threading.Event()
+        self._threads: dict[str, threading.Thread] = {}
+        self._lock = threading.Lock()
+
+    def busy(self) -> list[str]:
+        """Names of skills whose run thread is still alive (running or hung)."""
+        with self._lock:
+            return [n for n, t in self._threads.items() if t.is_alive()]
+
+    def run(self, name: str, *, speak: bool = True, clock: Clock | None = None) -> RunResult:
+        """Run skill `name` once and speak its reply; failures are logged and returned."""
+        started = datetime.now().astimezone().isoformat(timespec="seconds")
+        t0 = time.monotonic()
+        result = self._run(name, clock)
+        if result.ok and speak and result.reply is not None and result.reply.text:
+            self._speak(name, result)
+        result.timings["total_ms"] = _ms(t0)
+        reply = result.reply
+        self.journal.record(
+            RunRecord(
+                skill=name,
+                started=started,
+                outcome=result.outcome,
+                text=reply.text if reply else "",
+                error=result.error,
+                sources=list(reply.sources) if reply else [],
+                timings=result.timings,
+            )
+        )
+        return result
+
+    def _run(self, name: str, clock: Clock | None) -> RunResult:
+        """Build and run the skill in its own thread, waiting at most its timeout."""
+        configured = self.plan.get(name)
+        if configured is None:
+            log.error("skill %r is not installed", name)
+            return RunResult(name, "error", error=f"no skill named {name!r} is installed")
+        with self._lock:
+            previous = self._threads.get(name)
+            if previous is not None and previous.is_alive():
+                log.error("skill %r: the previous run is still going; this run is skipped", name)
+                return RunResult(name, "busy", error="the previous run is still going")
+            t0 = time.monotonic()
+            ctx = self.make_context(name, clock)
+            call: _Call[Reply] = _Call(lambda: configured.build().run(ctx))
+            thread = threading.Thread(target=call, name=f"skill-{name}", daemon=True)
+            self._threads[name] = thread
+            thread.start()
+        limit = configured.settings.timeout_s
+        try:
+            self._wait(call.done, limit)
+        except SkillTimeoutError:
+            log.error("skill %r timed out after %gs; abandoned", name, limit)
+            return RunResult(name, "timeout", error=f"timed out after {limit:g}s")
+        timings = {"run_ms": _ms(t0)}
+        if call.error is not None:
+            log.error("skill %r failed: %r", name, call.error, exc_info=call.error)
+            return RunResult(name, "error", error=repr(call.error), timings=timings)
+        if not isinstance(call.value, Reply):
+            return RunResult(name, "error", error=f"run() returned {call.value!r}, not a Reply")
+        return RunResult(name, "ok", reply=call.value, timings=timings)
+
+    def _wait(self, done: threading.Event, limit: float) -> None:
+        """Wait for `done` up to `limit` seconds, giving up early when the daemon stops."""
+        deadline = time.monotonic() + limit
+        while not done.wait(min(0.2, max(0.0, deadline - time.monotonic()))):
+            if self.stopping.is_set() or time.monotonic() >= deadline:
+                raise SkillTimeoutError(limit)
+
+    def _speak(self, name: str, result: RunResult) -> None:
+        """Speak a reply; a speech failure is logged, the text was already journalled."""
+        assert result.reply is not None
+        t0 = time.monotonic()
+        ctx = self.make_context(name, None)
+        try:
+            ctx.speaker.say(result.reply.text)
+        except AssistantError as exc:
+            log.error("skill %r: could not speak: %s (text: %s)", name, exc, result.reply.text)
+            result.error = f"speech: {exc}"
+        result.timings["speak_ms"] = _ms(t0)
+
+
+def _ms(start: float) -> float:
+    return round((time.monotonic() - start) * 1000, 1)

@@ -1,0 +1,75 @@
+"""The plugin contract: what a skill is, what it gets, and what it returns."""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from assistant.clock import Clock
+from assistant.http import Fetcher
+from assistant.llm.base import LLM
+from assistant.speech.base import Speaker
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a skill says, where it came from, and whether web text shaped it."""
+
+    text: str
+    sources: list[str] = field(default_factory=list)
+    # True when the text was derived from untrusted web content (headlines, comments...).
+    tainted: bool = False
+    # Extra keys a skill adds to `run-skill --json` output (e.g. seuss-news's "items").
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SkillContext:
+    """Everything a skill may use; built once per run by the app."""
+
+    llm: LLM
+    speaker: Speaker
+    clock: Clock
+    http: Fetcher
+    state_dir: Path
+    log: logging.Logger
+    store: Any = None
+
+
+class Skill(ABC):
+    """Base class of every skill; subclasses set `name` and implement `run`.
+
+    `name` is also the entry-point name, the `[skills.<name>]` config section and the job id.
+    """
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    default_schedule: ClassVar[str | None] = None
+
+    class Config(BaseModel):
+        """A skill's own config keys; the default has none."""
+
+        model_config = ConfigDict(extra="forbid")
+
+    def __init__(self, config: BaseModel | None = None) -> None:
+        self.config = config if config is not None else self.Config()
+
+    @classmethod
+    def summary(cls) -> str:
+        """The description, or the first line of the class docstring."""
+        if cls.description:
+            return cls.description
+        doc = (cls.__doc__ or "").strip()
+        return doc.splitlines()[0] if doc else ""
+
+    @abstractmethod
+    def run(self, ctx: SkillContext) -> Reply:
+        """Produce what to say now. Called from a worker thread with a time limit.
+
+        Raise any exception to report failure; the daemon logs it and carries on.
+        """

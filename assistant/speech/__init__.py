@@ -1,0 +1,1 @@
+"""Turning text into speech: the speaker protocol, the espeak worker and the sinks."""

@@ -1,0 +1,92 @@
+"""Fakes for skill authors and our own unit tests: one per outside resource."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from assistant.clock import FixedClock
+from assistant.errors import FetchError
+from assistant.llm.base import GenerateOptions, Message, Prompt, as_messages
+from assistant.skill import SkillContext
+from assistant.speech.base import Spoken
+
+__all__ = ["FakeFetcher", "FakeLLM", "FakeSpeaker", "FixedClock", "fake_context"]
+
+
+class FakeLLM:
+    """Answers from a script: a list of replies used in turn (the last repeats) or a function."""
+
+    name = "fake"
+
+    def __init__(self, replies: Iterable[str] | Callable[[list[Message]], str] = ("OK",)) -> None:
+        self.calls: list[tuple[list[Message], GenerateOptions]] = []
+        self._answer: Callable[[list[Message]], str]
+        if callable(replies):
+            self._answer = replies
+        else:
+            script = list(replies) or [""]
+            turns = itertools.chain(script, itertools.repeat(script[-1]))
+            self._answer = lambda _messages: next(turns)
+
+    def generate(self, prompt: Prompt, options: GenerateOptions | None = None) -> str:
+        """Return the next scripted reply and record the call."""
+        messages = as_messages(prompt)
+        self.calls.append((messages, options or GenerateOptions()))
+        return self._answer(messages)
+
+    def stream(self, prompt: Prompt, options: GenerateOptions | None = None) -> Iterator[str]:
+        """Yield the next scripted reply word by word."""
+        text = self.generate(prompt, options)
+        for i, word in enumerate(text.split(" ")):
+            yield word if i == 0 else " " + word
+
+
+class FakeSpeaker:
+    """Records what it was asked to say."""
+
+    def __init__(self) -> None:
+        self.said: list[str] = []
+
+    def say(self, text: str, wav: Path | None = None) -> Spoken:
+        """Record `text`."""
+        self.said.append(text)
+        return Spoken(text=text, sink="text", wav=wav)
+
+
+class FakeFetcher:
+    """Serves bodies from a dict; a missing URL or an exception value fails like the network."""
+
+    def __init__(self, pages: dict[str, bytes | Exception] | None = None) -> None:
+        self.pages = dict(pages or {})
+        self.fetched: list[str] = []
+
+    def fetch(self, url: str) -> bytes:
+        """Return the page for `url` or raise FetchError."""
+        self.fetched.append(url)
+        page = self.pages.get(url)
+        if page is None:
+            raise FetchError(f"{url}: not found")
+        if isinstance(page, Exception):
+            raise FetchError(f"{url}: {page}")
+        return page
+
+
+def fake_context(
+    clock: FixedClock,
+    state_dir: Path,
+    llm: FakeLLM | None = None,
+    speaker: FakeSpeaker | None = None,
+    http: FakeFetcher | None = None,
+) -> SkillContext:
+    """A SkillContext made of fakes, for testing a skill without a model or a network."""
+    return SkillContext(
+        llm=llm or FakeLLM(),
+        speaker=speaker or FakeSpeaker(),
+        clock=clock,
+        http=http or FakeFetcher(),
+        state_dir=state_dir,
+        log=logging.getLogger("skill.test"),
+    )

@@ -1,0 +1,51 @@
+"""The clock skill against a fake model: right times pass, anything else falls back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from assistant.testing import FakeLLM, FixedClock, fake_context
+from skills.clock import ClockSkill
+from skills.timecheck import wrong_time
+
+MOMENT = datetime(2026, 3, 14, 13, 45)
+
+
+def run(skill: ClockSkill, llm: FakeLLM, tmp_path: Path) -> str:
+    ctx = fake_context(FixedClock(MOMENT), tmp_path, llm=llm)
+    return skill.run(ctx).text
+
+
+def test_a_correct_couplet_is_kept(tmp_path: Path) -> None:
+    couplet = "The day rolls on in sunny light,\nat 13:45 all is right."
+    assert run(ClockSkill(), FakeLLM([couplet]), tmp_path) == couplet
+
+
+def test_chatter_after_the_couplet_is_dropped(tmp_path: Path) -> None:
+    llm = FakeLLM(
+        ['"Tea at 1:45, the kettle sings,\nand joy is what the teapot brings."\nHope you like it!']
+    )
+    text = run(ClockSkill(), llm, tmp_path)
+    assert text == "Tea at 1:45, the kettle sings,\nand joy is what the teapot brings."
+
+
+def test_a_wrong_time_is_retried_then_replaced(tmp_path: Path) -> None:
+    llm = FakeLLM(["It's 12:45, hooray!"])
+    skill = ClockSkill(ClockSkill.Config(retries=2))
+    text = run(skill, llm, tmp_path)
+    assert len(llm.calls) == 3
+    assert "13:45" in text and wrong_time(text, MOMENT) is None
+
+
+def test_twelve_hour_form(tmp_path: Path) -> None:
+    llm = FakeLLM(["nothing useful"])
+    text = run(ClockSkill(ClockSkill.Config(hour_format="12h", retries=0)), llm, tmp_path)
+    assert "1:45 PM" in text
+    assert "1:45 PM" in llm.calls[0][0][-1]["content"]
+
+
+def test_without_the_model(tmp_path: Path) -> None:
+    llm = FakeLLM()
+    assert run(ClockSkill(ClockSkill.Config(use_llm=False)), llm, tmp_path) == "It is 13:45."
+    assert llm.calls == []
