@@ -6,17 +6,20 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from assistant.app import App, build_app, load_plan, quiet_text
 from assistant.clock import FixedClock, load_timezone
+from assistant.commands import Commands, Handler
 from assistant.config import config_path, load_config
 from assistant.errors import AssistantError, ConfigError
-
-Handler = Callable[[argparse.Namespace], int]
+from assistant.llm import commands as llm_commands
+from assistant.news import commands as news_commands
+from assistant.retrieval import commands as retrieval_commands
+from assistant.service import commands as service_commands
+from assistant.speech import commands as speech_commands
 
 
 def _app(args: argparse.Namespace, *, text_out: Any = None) -> App:
@@ -153,17 +156,33 @@ def cmd_say(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_voices(args: argparse.Namespace) -> int:
-    """List the installed espeak-ng voices."""
-    from assistant.speech.espeak import list_voices
+def register(commands: Commands) -> None:
+    """Add the core subcommands."""
+    commands.add("run", cmd_run, "run the daemon in the foreground")
+    p = commands.add("check-config", cmd_check_config, "validate a config file")
+    p.add_argument("path", nargs="?", help="config file (default: the one in use)")
+    p = commands.group("skills", "installed skills").add("list", cmd_skills_list, "list skills")
+    p.add_argument("--json", action="store_true")
+    p = commands.add("schedule", cmd_schedule, "list the runs of the next 24 hours")
+    p.add_argument("--json", action="store_true")
+    p = commands.add("run-skill", cmd_run_skill, "run one skill once")
+    p.add_argument("name")
+    p.add_argument("--at", help="fix the clock at this ISO 8601 time")
+    p.add_argument("--no-speak", action="store_true", help="print only, do not speak")
+    p.add_argument("--json", action="store_true")
+    p = commands.add("say", cmd_say, "speak a text (or write it to a WAV file)")
+    p.add_argument("text")
+    p.add_argument("--wav", help="write a WAV file here instead of playing")
 
-    rows = [line.split("\t") for line in list_voices()]
-    if args.json:
-        print(json.dumps([dict(zip(("id", "name", "language"), r, strict=False)) for r in rows]))
-        return 0
-    for row in rows:
-        print("  ".join(f"{cell:<24}" for cell in row).rstrip())
-    return 0
+
+REGISTRARS = (
+    register,
+    llm_commands.register,
+    speech_commands.register,
+    news_commands.register,
+    retrieval_commands.register,
+    service_commands.register,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -173,33 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", parents=[common], description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    def add(name: str, handler: Handler, help_: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, parents=[common], help=help_, description=help_)
-        p.set_defaults(handler=handler)
-        return p
-
-    add("run", cmd_run, "run the daemon in the foreground")
-    p = add("check-config", cmd_check_config, "validate a config file")
-    p.add_argument("path", nargs="?", help="config file (default: the one in use)")
-    skills = sub.add_parser("skills", help="installed skills").add_subparsers(
-        dest="skills_command", required=True, metavar="SUBCOMMAND"
-    )
-    p = skills.add_parser("list", parents=[common], help="list installed skills")
-    p.set_defaults(handler=cmd_skills_list)
-    p.add_argument("--json", action="store_true")
-    p = add("schedule", cmd_schedule, "list the runs of the next 24 hours")
-    p.add_argument("--json", action="store_true")
-    p = add("run-skill", cmd_run_skill, "run one skill once")
-    p.add_argument("name")
-    p.add_argument("--at", help="fix the clock at this ISO 8601 time")
-    p.add_argument("--no-speak", action="store_true", help="print only, do not speak")
-    p.add_argument("--json", action="store_true")
-    p = add("say", cmd_say, "speak a text (or write it to a WAV file)")
-    p.add_argument("text")
-    p.add_argument("--wav", help="write a WAV file here instead of playing")
-    p = add("voices", cmd_voices, "list the installed voices")
-    p.add_argument("--json", action="store_true")
+    commands = Commands(sub, common)
+    for registrar in REGISTRARS:
+        registrar(commands)
     return parser
 
 

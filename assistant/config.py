@@ -7,22 +7,21 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, Field, ValidationError, field_validator
 
 from assistant.clock import load_timezone
 from assistant.cron import check_cron
 from assistant.errors import ConfigError
-from assistant.llm.models import DEFAULT_MODEL, resolve_model
+from assistant.llm.settings import LLMSection
+from assistant.news.settings import NewsSection
+from assistant.retrieval.settings import RetrievalSection
+from assistant.section import Section
+from assistant.service.settings import ServiceSection
+from assistant.speech.settings import SpeechSection
 
 REPO_CONFIG = Path(__file__).resolve().parent.parent / "config" / "assistant.toml"
 
 Cron = Annotated[str, AfterValidator(check_cron)]
-
-
-class Section(BaseModel):
-    """Base of every config section: unknown keys are errors, not silently ignored."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class AssistantSection(Section):
@@ -40,33 +39,6 @@ class AssistantSection(Section):
         except (ValueError, KeyError) as exc:
             raise ValueError(f"unknown IANA timezone {value!r}") from exc
         return value
-
-
-class LLMSection(Section):
-    """[llm]: which model answers and how."""
-
-    backend: Literal["local"] = "local"
-    model: str = DEFAULT_MODEL
-    threads: int = Field(0, ge=0)
-    context: int = Field(2048, ge=256, le=131072)
-    seed: int = Field(0, ge=0)
-
-    @field_validator("model")
-    @classmethod
-    def _model_exists(cls, value: str) -> str:
-        resolve_model(value)
-        return value
-
-
-class SpeechSection(Section):
-    """[speech]: how and where the assistant speaks."""
-
-    sink: Literal["auto", "device", "wav", "text"] = "auto"
-    voice: str = ""
-    rate: int = Field(165, ge=50, le=450)
-    volume: float = Field(1.0, ge=0.0, le=1.0)
-    timeout_s: float = Field(30.0, gt=0, le=600)
-    keep_wav_files: int = Field(50, ge=1)
 
 
 class SkillSettings(Section):
@@ -87,7 +59,10 @@ class Config(Section):
     assistant: AssistantSection = AssistantSection()
     llm: LLMSection = LLMSection()
     speech: SpeechSection = SpeechSection()
-    skills: dict[str, dict[str, Any]] = {}
+    news: NewsSection = NewsSection()
+    retrieval: RetrievalSection = RetrievalSection()
+    service: ServiceSection = ServiceSection()
+    skills: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     @field_validator("skills")
     @classmethod

@@ -1,0 +1,1 @@
+"""News: bounded fetching of feeds, parsing with feedparser, cleaning of untrusted text."""

@@ -1,0 +1,1 @@
+"""Running as a service: sd_notify, the control socket, reload and clock sanity."""
