@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -16,6 +17,7 @@ from assistant.journal import Journal
 from assistant.llm.base import LLM
 from assistant.llm.local import LocalEngine
 from assistant.llm.models import resolve_model
+from assistant.llm.remote import CascadeEngine, RemoteEngine
 from assistant.registry import Registry, load_registry
 from assistant.runner import Runner
 from assistant.skill import SkillContext
@@ -60,8 +62,8 @@ class App:
         return Runner(self.plan, self.context, self.journal)
 
     def close(self) -> None:
-        """Release the model and network connections."""
-        for part in (self.llm, self.http):
+        """Release the model, the speech worker and network connections."""
+        for part in (self.llm, self.speaker, self.http):
             close = getattr(part, "close", None)
             if close is not None:
                 close()
@@ -78,14 +80,36 @@ def load_plan(config: Config) -> tuple[Registry, SkillPlan]:
     return registry, plan
 
 
-def build_llm(config: Config) -> LLM:
-    """The engine the config asks for (loaded lazily on first use)."""
+def build_local_engine(config: Config, model: str, state: Path) -> LocalEngine:
+    """The llama.cpp engine for `model` with the config's threads, context and cache."""
+    s = config.llm
     return LocalEngine(
-        resolve_model(config.llm.model),
-        threads=config.llm.threads,
-        context=config.llm.context,
-        seed=config.llm.seed,
+        resolve_model(model),
+        threads=s.threads,
+        context=s.context,
+        seed=s.seed,
+        mlock=s.mlock,
+        idle_unload_s=s.idle_unload_s,
+        cache_dir=state / "prompt-cache",
+        prompt_cache=s.prompt_cache,
     )
+
+
+def build_llm(config: Config, state: Path) -> LLM:
+    """The engine the config asks for: local, or remote with the local one as fallback."""
+    s = config.llm
+    if s.backend == "local":
+        return build_local_engine(config, s.model, state)
+    remote = RemoteEngine(
+        s.url,
+        s.model,
+        api_key=os.environ.get(s.api_key_env, ""),
+        timeout_s=s.timeout_s,
+        retries=s.retries,
+    )
+    if not s.local_model:
+        return remote
+    return CascadeEngine([remote, build_local_engine(config, s.local_model, state)])
 
 
 def build_speaker(config: Config, state: Path, text_out: TextIO | None) -> Speaker:
@@ -119,7 +143,7 @@ def build_app(
         config_path=config_path,
         registry=registry,
         plan=plan,
-        llm=llm or build_llm(config),
+        llm=llm or build_llm(config, state),
         speaker=speaker or build_speaker(config, state, text_out),
         clock=SystemClock(load_timezone(config.assistant.timezone)),
         http=HttpFetcher(),

@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from assistant.errors import ModelError
-from assistant.llm.base import GenerateOptions, Prompt, as_messages
+from assistant.llm.base import GenerateOptions, Message, Prompt, as_messages
+from assistant.llm.chat import ChatTemplate
+from assistant.llm.promptcache import PromptCache, model_identity
 
 log = logging.getLogger(__name__)
 
@@ -23,23 +26,56 @@ def default_threads() -> int:
 class LocalEngine:
     """A llama.cpp model, loaded lazily on first use, one generation at a time."""
 
-    def __init__(self, path: Path, *, threads: int = 0, context: int = 2048, seed: int = 0) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        threads: int = 0,
+        context: int = 2048,
+        seed: int = 0,
+        mlock: bool = False,
+        idle_unload_s: float = 0.0,
+        cache_dir: Path | None = None,
+        prompt_cache: bool = True,
+    ) -> None:
         self.path = path
         self.threads = threads or default_threads()
         self.context = context
         self.seed = seed
+        self.mlock = mlock
+        self.idle_unload_s = idle_unload_s
+        self.cache_dir = cache_dir
+        self.use_prompt_cache = prompt_cache
+        # What the last generation did, for benchmarks and `doctor`.
+        self.last: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._llama: Any = None
+        self._template: ChatTemplate | None = None
+        self._cache: PromptCache | None = None
+        self._last_use = 0.0
+        self._timer: threading.Timer | None = None
 
     @property
     def name(self) -> str:
         """The model file's name without its extension."""
         return self.path.stem
 
+    @property
+    def loaded(self) -> bool:
+        """True while the model is mapped and its context allocated."""
+        return self._llama is not None
+
     def _model(self) -> Any:
         """Return the loaded model, loading it first if needed; the caller holds the lock."""
         if self._llama is None:
-            self._llama = load_llama(self.path, threads=self.threads, context=self.context)
+            self._llama = load_llama(
+                self.path, threads=self.threads, context=self.context, mlock=self.mlock
+            )
+            has_template = "tokenizer.chat_template" in self._llama.metadata
+            self._template = ChatTemplate(self._llama) if has_template else None
+            if self.use_prompt_cache and self._template is not None:
+                identity = model_identity(self.path, self.context)
+                self._cache = PromptCache(identity, self.cache_dir)
         return self._llama
 
     def generate(self, prompt: Prompt, options: GenerateOptions | None = None) -> str:
@@ -49,37 +85,97 @@ class LocalEngine:
     def stream(self, prompt: Prompt, options: GenerateOptions | None = None) -> Iterator[str]:
         """Yield the answer piece by piece; the model is locked until the stream ends."""
         opts = options or GenerateOptions()
+        messages = as_messages(prompt)
         with self._lock:
             llama = self._model()
-            kwargs: dict[str, Any] = {
-                "messages": as_messages(prompt),
-                "max_tokens": opts.max_tokens,
-                "temperature": opts.temperature,
-                "stop": list(opts.stop) or None,
-                "seed": self.seed if opts.seed is None else opts.seed,
-                "stream": True,
-            }
-            if opts.grammar:
-                from llama_cpp.llama_grammar import LlamaGrammar
-
-                kwargs["grammar"] = LlamaGrammar.from_string(opts.grammar, verbose=False)
             try:
-                for chunk in llama.create_chat_completion(**kwargs):
-                    piece = chunk["choices"][0]["delta"].get("content")
-                    if piece:
-                        yield piece
+                yield from self._stream_locked(llama, messages, opts)
             except (RuntimeError, ValueError) as exc:
                 raise ModelError(f"{self.path}: generation failed: {exc}") from exc
+            finally:
+                self._last_use = time.monotonic()
+                self._arm_idle_timer()
+
+    def _stream_locked(
+        self, llama: Any, messages: list[Message], opts: GenerateOptions
+    ) -> Iterator[str]:
+        """Render, reuse the cached prefix, then stream the completion."""
+        seed = self.seed if opts.seed is None else opts.seed
+        grammar = None
+        if opts.grammar:
+            from llama_cpp.llama_grammar import LlamaGrammar
+
+            grammar = LlamaGrammar.from_string(opts.grammar, verbose=False)
+        if self._template is None:  # no template in the GGUF: llama-cpp-python's default format
+            chunks = llama.create_chat_completion(
+                messages=messages, max_tokens=opts.max_tokens, temperature=opts.temperature,
+                stop=list(opts.stop) or None, seed=seed, grammar=grammar, stream=True,
+            )  # fmt: skip
+            for chunk in chunks:
+                piece = chunk["choices"][0]["delta"].get("content")
+                if piece:
+                    yield piece
+            return
+        rendered = self._template.render(messages, opts.fixed_prefix)
+        cache = "off"
+        if self._cache is not None and rendered.prefix_tokens:
+            cache = self._cache.ensure(llama, rendered.tokens[: rendered.prefix_tokens])
+        self.last = {"prompt_tokens": len(rendered.tokens), "prefix_tokens": rendered.prefix_tokens}
+        self.last["prompt_cache"] = cache
+        chunks = llama.create_completion(
+            prompt=rendered.tokens, max_tokens=opts.max_tokens, temperature=opts.temperature,
+            stop=[*opts.stop, *rendered.stop] or None, seed=seed, grammar=grammar,
+            stopping_criteria=rendered.stopping_criteria, stream=True,
+        )  # fmt: skip
+        for chunk in chunks:
+            piece = chunk["choices"][0]["text"]
+            if piece:
+                yield piece
+
+    def reset_context(self) -> None:
+        """Forget every evaluated token, so the next prompt is processed from scratch."""
+        with self._lock:
+            if self._llama is not None:
+                self._llama.reset()
+
+    def _arm_idle_timer(self) -> None:
+        """After `idle_unload_s` without use, free the model (mmap makes reloading cheap)."""
+        if self.idle_unload_s <= 0:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = threading.Timer(self.idle_unload_s, self._unload_if_idle)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _unload_if_idle(self) -> None:
+        """Unload unless the model was used (or is in use) since the timer was armed."""
+        if not self._lock.acquire(blocking=False):
+            return
+        try:
+            if time.monotonic() - self._last_use >= self.idle_unload_s * 0.99:
+                log.info("model idle for %gs: unloading it", self.idle_unload_s)
+                self._free()
+        finally:
+            self._lock.release()
+
+    def _free(self) -> None:
+        """Drop the model; the caller holds the lock."""
+        if self._llama is not None:
+            self._llama.close()
+            self._llama = None
+            self._template = None
+            self._cache = None
 
     def close(self) -> None:
         """Free the model; the next call loads it again (cheap: the file stays in page cache)."""
+        if self._timer is not None:
+            self._timer.cancel()
         with self._lock:
-            if self._llama is not None:
-                self._llama.close()
-                self._llama = None
+            self._free()
 
 
-def load_llama(path: Path, *, threads: int, context: int) -> Any:
+def load_llama(path: Path, *, threads: int, context: int, mlock: bool = False) -> Any:
     """Map a GGUF file into memory with llama.cpp; raise ModelError naming the path."""
     if not path.is_file():
         raise ModelError(f"model file does not exist: {path}")
@@ -93,8 +189,8 @@ def load_llama(path: Path, *, threads: int, context: int) -> Any:
             n_threads=threads,
             n_threads_batch=threads,
             use_mmap=True,
-            use_mlock=False,
+            use_mlock=mlock,
             verbose=False,
         )
     except (ValueError, RuntimeError, OSError) as exc:
-        raise ModelError(f"cannot load model {path}: {exc}") from exc
+        raise ModelError(f"cannot load model {path}: not a usable GGUF file ({exc})") from exc

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 DEFAULT_MODEL = "smollm2-135m"
 
@@ -55,3 +56,32 @@ def resolve_model(name_or_path: str) -> Path:
     if not path.is_file():
         raise ValueError(f"model file does not exist: {path}")
     return path
+
+
+def list_models(state: Path) -> list[dict[str, Any]]:
+    """Known models and pulled GGUF files, with size and presence."""
+    rows: list[dict[str, Any]] = []
+    for model in KNOWN_MODELS.values():
+        path = known_model_path(model)
+        present = path is not None and path.is_file()
+        rows.append(
+            {
+                "name": model.name,
+                "description": model.description,
+                "path": str(path) if present else None,
+                "present": present,
+                "size_bytes": path.stat().st_size if present and path else None,
+            }
+        )
+    pulled = state / "models"
+    for path in sorted(pulled.glob("*.gguf")) if pulled.is_dir() else []:
+        rows.append(
+            {
+                "name": path.name,
+                "description": "pulled",
+                "path": str(path),
+                "present": True,
+                "size_bytes": path.stat().st_size,
+            }
+        )
+    return rows

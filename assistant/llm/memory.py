@@ -1,0 +1,93 @@
+"""Honest memory figures: anonymous vs file-backed RSS, and how much of a file is in page cache."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import mmap
+import os
+from pathlib import Path
+
+KIB = 1024
+
+
+def _kib_fields(path: Path) -> dict[str, int]:
+    """Parse `Name:   123 kB` lines into bytes."""
+    fields: dict[str, int] = {}
+    for line in path.read_text().splitlines():
+        name, _, rest = line.partition(":")
+        parts = rest.split()
+        if len(parts) == 2 and parts[1] == "kB" and parts[0].isdigit():
+            fields[name.strip()] = int(parts[0]) * KIB
+    return fields
+
+
+def process_memory(pid: str = "self") -> dict[str, int]:
+    """This process's RSS split from smaps_rollup: mmapped model pages are file-backed, not heap."""
+    f = _kib_fields(Path(f"/proc/{pid}/smaps_rollup"))
+    rss, anon = f.get("Rss", 0), f.get("Anonymous", 0)
+    return {
+        "rss_bytes": rss,
+        "anon_bytes": anon,
+        "file_bytes": rss - anon,
+        "pss_bytes": f.get("Pss", 0),
+        "pss_anon_bytes": f.get("Pss_Anon", 0),
+        "pss_file_bytes": f.get("Pss_File", 0),
+    }
+
+
+def mem_available() -> int:
+    """MemAvailable from /proc/meminfo, in bytes."""
+    return _kib_fields(Path("/proc/meminfo")).get("MemAvailable", 0)
+
+
+def mapped_rss(path: Path, pid: str = "self") -> int:
+    """Bytes of `path` resident in this process's mappings (from /proc/PID/smaps)."""
+    target = str(path.resolve())
+    total, inside = 0, False
+    for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+        head = line.split()
+        if head and "-" in head[0] and len(head) >= 5:  # a mapping header line
+            inside = len(head) >= 6 and head[-1] == target
+        elif inside and line.startswith("Rss:"):
+            total += int(head[1]) * KIB
+    return total
+
+
+def page_cache_bytes(path: Path) -> int:
+    """Bytes of `path` in the kernel's page cache (mincore on a fresh, untouched mapping)."""
+    size = path.stat().st_size
+    if size == 0:
+        return 0
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
+                          ctypes.c_int, ctypes.c_long]  # fmt: skip
+    libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+    libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_ubyte)]
+    page = mmap.PAGESIZE
+    pages = (size + page - 1) // page
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        addr = libc.mmap(None, size, mmap.PROT_READ, mmap.MAP_SHARED, fd, 0)
+        if addr in (None, ctypes.c_void_p(-1).value):
+            raise OSError(ctypes.get_errno(), f"mmap failed for {path}")
+        try:
+            vec = (ctypes.c_ubyte * pages)()
+            if libc.mincore(ctypes.c_void_p(addr), size, vec) != 0:
+                raise OSError(ctypes.get_errno(), f"mincore failed for {path}")
+            return min(size, sum(b & 1 for b in vec) * page)
+        finally:
+            libc.munmap(ctypes.c_void_p(addr), size)
+    finally:
+        os.close(fd)
+
+
+def drop_page_cache(path: Path) -> bool:
+    """Ask the kernel to drop `path`'s clean pages from the page cache; True if it took."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+    return page_cache_bytes(path) < path.stat().st_size // 2

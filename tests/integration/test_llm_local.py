@@ -1,0 +1,124 @@
+"""The local engine against the real bundled model: prompt cache, grammar, errors, unloading."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import ModelError
+from assistant.llm.base import GenerateOptions
+from assistant.llm.local import LocalEngine, default_threads
+from assistant.llm.models import DEFAULT_MODEL, resolve_model
+from skills.clock import clock_prompt
+
+pytestmark = pytest.mark.slow
+MODEL = resolve_model(DEFAULT_MODEL)
+GREEDY = GenerateOptions(max_tokens=24, temperature=0.0, fixed_prefix=7)
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[LocalEngine]:
+    llm = LocalEngine(MODEL, context=1024, cache_dir=tmp_path / "cache")
+    yield llm
+    llm.close()
+
+
+def test_cached_prefix_gives_the_same_answer_as_no_cache(
+    engine: LocalEngine, tmp_path: Path
+) -> None:
+    plain = LocalEngine(MODEL, context=1024, prompt_cache=False)
+    try:
+        expected = plain.generate(clock_prompt("13:45"), GREEDY)
+    finally:
+        plain.close()
+    assert engine.generate(clock_prompt("13:45"), GREEDY) == expected
+    assert engine.last["prompt_cache"] == "built"
+    assert 0 < engine.last["prefix_tokens"] < engine.last["prompt_tokens"]
+    engine.generate(clock_prompt("09:10"), GREEDY)
+    assert engine.last["prompt_cache"] == "hot"
+    engine.reset_context()
+    assert engine.generate(clock_prompt("13:45"), GREEDY) == expected
+    assert engine.last["prompt_cache"] == "ram"
+
+
+def test_the_cache_survives_a_restart_and_damage_is_rebuilt(tmp_path: Path) -> None:
+    first = LocalEngine(MODEL, context=1024, cache_dir=tmp_path / "cache")
+    expected = first.generate(clock_prompt("13:45"), GREEDY)
+    first.close()
+    files = list((tmp_path / "cache").glob("*.kv"))
+    assert len(files) == 1
+    second = LocalEngine(MODEL, context=1024, cache_dir=tmp_path / "cache")
+    assert second.generate(clock_prompt("13:45"), GREEDY) == expected
+    assert second.last["prompt_cache"] == "disk"
+    second.close()
+    blob = bytearray(files[0].read_bytes())
+    blob[-100] ^= 0xFF
+    files[0].write_bytes(bytes(blob))
+    third = LocalEngine(MODEL, context=1024, cache_dir=tmp_path / "cache")
+    assert third.generate(clock_prompt("13:45"), GREEDY) == expected
+    assert third.last["prompt_cache"] == "built"
+    third.close()
+
+
+def test_a_changed_model_file_invalidates_the_cache(tmp_path: Path) -> None:
+    copy = tmp_path / "model.gguf"
+    copy.write_bytes(MODEL.read_bytes())
+    llm = LocalEngine(copy, context=1024, cache_dir=tmp_path / "cache")
+    llm.generate(clock_prompt("13:45"), GREEDY)
+    llm.close()
+    time.sleep(0.01)
+    copy.touch()  # a new file (or a new mtime) must not reuse the old states
+    llm = LocalEngine(copy, context=1024, cache_dir=tmp_path / "cache")
+    llm.generate(clock_prompt("13:45"), GREEDY)
+    assert llm.last["prompt_cache"] == "built"
+    llm.close()
+    assert len(list((tmp_path / "cache").glob("*.kv"))) == 2
+
+
+def test_streams_piece_by_piece_with_stop_strings(engine: LocalEngine) -> None:
+    pieces = list(engine.stream("Count from one to ten in words.", GenerateOptions(max_tokens=30)))
+    assert len(pieces) > 3
+    text = engine.generate(
+        "List three fruits, one per line.", GenerateOptions(max_tokens=40, stop=("\n",))
+    )
+    assert "\n" not in text
+
+
+def test_a_grammar_constrains_the_answer(engine: LocalEngine) -> None:
+    grammar = 'root ::= "yes" | "no"'
+    for seed in range(3):
+        answer = engine.generate("Is the sky green?", GenerateOptions(grammar=grammar, seed=seed))
+        assert answer in {"yes", "no"}
+
+
+def test_missing_and_corrupt_model_files_name_the_path(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.gguf"
+    with pytest.raises(ModelError, match=f"model file does not exist: {missing}"):
+        LocalEngine(missing).generate("hi")
+    corrupt = tmp_path / "corrupt.gguf"
+    corrupt.write_bytes(MODEL.read_bytes()[: 1024 * 1024])
+    with pytest.raises(ModelError, match=f"cannot load model {corrupt}"):
+        LocalEngine(corrupt).generate("hi")
+    garbage = tmp_path / "garbage.gguf"
+    garbage.write_bytes(b"not a model at all" * 100)
+    with pytest.raises(ModelError, match=f"cannot load model {garbage}"):
+        LocalEngine(garbage).generate("hi")
+
+
+def test_idle_unload_and_cheap_reload() -> None:
+    llm = LocalEngine(MODEL, context=512, idle_unload_s=0.3)
+    llm.generate("hi", GenerateOptions(max_tokens=2))
+    assert llm.loaded
+    deadline = time.monotonic() + 5
+    while llm.loaded and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not llm.loaded
+    assert llm.generate("hi", GenerateOptions(max_tokens=2))
+    llm.close()
+
+
+def test_uses_every_core_by_default() -> None:
+    assert LocalEngine(MODEL).threads == default_threads() >= 1
