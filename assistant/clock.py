@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 import tzlocal
 
+from assistant.service.timesync import SyncCheck, system_synchronized
+
 
 class Clock(Protocol):
     """Tells the current wall-clock time as an aware datetime."""
@@ -19,6 +21,9 @@ class Clock(Protocol):
     def now(self) -> datetime:
         """Return the current time, aware, in `tz`."""
 
+    def synchronized(self) -> bool:
+        """True when the time is known to be right (set from the network, or given)."""
+
 
 def load_timezone(name: str) -> tzinfo:
     """Return the IANA zone `name`, or the system's zone when `name` is empty."""
@@ -29,10 +34,11 @@ def load_timezone(name: str) -> tzinfo:
 
 
 class SystemClock:
-    """The real clock of this machine."""
+    """The real clock of this machine; it may be wrong until NTP sets it (a Pi has no RTC)."""
 
-    def __init__(self, tz: tzinfo) -> None:
+    def __init__(self, tz: tzinfo, sync: SyncCheck = system_synchronized) -> None:
         self._tz = tz
+        self._sync = sync
 
     @property
     def tz(self) -> tzinfo:
@@ -43,17 +49,24 @@ class SystemClock:
         """Return the current time in `tz`."""
         return datetime.now(self._tz)
 
+    def synchronized(self) -> bool:
+        """True when the system clock is synchronised."""
+        return self._sync()
+
 
 class FixedClock:
     """A clock stopped at one moment (`run-skill --at`, tests)."""
 
-    def __init__(self, moment: datetime, tz: tzinfo | None = None) -> None:
+    def __init__(
+        self, moment: datetime, tz: tzinfo | None = None, *, synchronized: bool = True
+    ) -> None:
         zone = tz or moment.tzinfo or load_timezone("")
         # A naive moment means wall time in the configured zone, as a user would read it.
         self._moment = (
             moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
         )
         self._tz = zone
+        self._synchronized = synchronized
 
     @property
     def tz(self) -> tzinfo:
@@ -63,3 +76,7 @@ class FixedClock:
     def now(self) -> datetime:
         """Return the fixed moment."""
         return self._moment
+
+    def synchronized(self) -> bool:
+        """A given moment is a fact, unless the test says otherwise."""
+        return self._synchronized

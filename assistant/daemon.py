@@ -1,4 +1,4 @@
-"""Process life: start the schedule, greet, wait for a signal, stop within seconds."""
+"""Process life: schedule, tell systemd how we are, answer the control socket, reload, stop."""
 
 from __future__ import annotations
 
@@ -8,56 +8,329 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
+from datetime import datetime
 from types import FrameType
+from typing import Any
 
 from assistant.app import App
+from assistant.errors import AssistantError, ConfigError
 from assistant.runner import Runner
-from assistant.scheduler import build_scheduler
+from assistant.scheduler import build_scheduler, schedule_skills
+from assistant.service.api import build_handler
+from assistant.service.control import ControlServer
+from assistant.service.errors import ControlError, DaemonRunningError, ServiceError
+from assistant.service.health import scheduler_problem
+from assistant.service.jumps import JumpDetector
+from assistant.service.notify import Notifier
+from assistant.service.paths import socket_path
+from assistant.service.reload import rebuild_app, retire_parts
+from assistant.service.status import build_status, status_line
+from assistant.service.timesync import SyncCheck
 
 log = logging.getLogger(__name__)
 STOP_GRACE_S = 3.0
+MAX_TICK_S = 1.0
 
 
-def run_daemon(app: App) -> int:
-    """Run the scheduler in the foreground until SIGTERM or SIGINT; return the exit code."""
-    stopping = threading.Event()
+class Daemon:
+    """The running daemon: one scheduler, one runner, the control socket and systemd's view."""
 
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
+    def __init__(
+        self,
+        app: App,
+        *,
+        notifier: Notifier | None = None,
+        sync: SyncCheck | None = None,
+        rebuild: Callable[[App], App] = rebuild_app,
+        monotonic: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self.app = app
+        self.original = app
+        self.notifier = notifier or Notifier(None)
+        self._sync = sync
+        self.rebuild = rebuild
+        self.monotonic = monotonic
+        self.stopping = threading.Event()
+        self.wake = threading.Event()
+        self.reload_requested = threading.Event()
+        self.runner = Runner(app.plan, app.context, app.journal, self.stopping)
+        self.scheduler = build_scheduler(app.plan, self.runner, app.clock.tz)
+        self.jumps = JumpDetector(app.config.service.clock_jump_s, monotonic=monotonic, wall=wall)
+        self.server: ControlServer | None = None
+        self.started_at = datetime.now().astimezone()
+        self.started_mono = monotonic()
+        self.hold_deadline: float | None = None
+        self.last_jump_s: float | None = None
+        self.last_reload: dict[str, Any] | None = None
+        self.problem: str | None = None
+        self._retired: list[App] = []
+        self._reload_lock = threading.Lock()
+        self._last_ping: float | None = None
+        self._last_status = ""
+        self._lock = threading.Lock()
+        self._saying = 0
+
+    def start(self) -> None:
+        """Start the schedule (held while the clock is unsynchronised), greet, listen, READY=1."""
+        self.app.journal.load_last()
+        wait_s = self.app.config.service.sync_wait_s
+        hold = wait_s > 0 and not self.sync()
+        self.scheduler.start(paused=hold)
+        if hold:
+            self.hold_deadline = self.monotonic() + wait_s
+            log.warning(
+                "the clock is not synchronised: scheduled runs wait up to %gs for it", wait_s
+            )
+        if self.app.config.service.control_socket:
+            self._listen()
+        greeting = self.app.config.assistant.greeting
+        if greeting:
+            self._run_in_thread(greeting, "greeting")
+        for job in self.scheduler.get_jobs():
+            log.info("scheduled %s: next run %s", job.id, job.next_run_time)
+        log.info(
+            "running with %d scheduled skills; state in %s",
+            len(self.scheduler.get_jobs()),
+            self.app.state_dir,
+        )
+        self._last_status = status_line(self)
+        self.notifier.ready(self._last_status)
+
+    def _listen(self) -> None:
+        """Open the control socket; without it the daemon still runs its schedule."""
+        server = ControlServer(
+            socket_path(),
+            build_handler(self),
+            max_bytes=self.app.config.service.max_request_bytes,
+        )
+        try:
+            server.start()
+        except DaemonRunningError:
+            raise  # two daemons would speak every run twice
+        except ServiceError as exc:
+            log.error("no control socket: %s", exc)
+            return
+        self.server = server
+
+    def loop(self) -> None:
+        """Tick until asked to stop; a signal or request wakes the loop at once."""
+        interval = self.notifier.watchdog_interval
+        tick = min(MAX_TICK_S, interval) if interval else MAX_TICK_S
+        while not self.stopping.is_set():
+            self.tick()
+            self.wake.wait(tick)
+            self.wake.clear()
+
+    def tick(self) -> None:
+        """One turn: clock jumps, the sync hold, a pending reload, the watchdog, the status."""
+        self.jumps.threshold_s = self.app.config.service.clock_jump_s
+        jump = self.jumps.check()
+        if jump is not None:
+            self.last_jump_s = jump
+            log.warning("the wall clock jumped %+.0fs; re-reading the schedule", jump)
+            # APScheduler sleeps on a monotonic timeout; wake it to look at the new time.
+            self.scheduler.wakeup()
+        self._check_hold()
+        if self.reload_requested.is_set():
+            self.reload_requested.clear()
+            self.reload()
+        self._watchdog(skip=jump is not None)
+        line = status_line(self)
+        if line != self._last_status:
+            self._last_status = line
+            self.notifier.status(line)
+
+    def sync(self) -> bool:
+        """True when the clock is synchronised (the injected check, else the app's clock)."""
+        return self._sync() if self._sync is not None else self.app.clock.synchronized()
+
+    def holding(self) -> bool:
+        """True while scheduled runs wait for the clock to be synchronised."""
+        return self.hold_deadline is not None
+
+    def _check_hold(self) -> None:
+        """Release held runs once the clock is synchronised, or when the wait is over."""
+        if self.hold_deadline is None:
+            return
+        if self.sync():
+            log.info("the clock is synchronised; scheduled runs start")
+        elif self.monotonic() >= self.hold_deadline:
+            log.warning("the clock is still not synchronised; scheduled runs start anyway")
+        else:
+            return
+        self.hold_deadline = None
+        self.scheduler.resume()
+
+    def _watchdog(self, *, skip: bool) -> None:
+        """Ping systemd only while the scheduler thread lives and no job is overdue."""
+        now = datetime.now(self.app.clock.tz)
+        problem = scheduler_problem(self.scheduler, now, self.app.config.service.overdue_s)
+        if problem != self.problem:
+            if problem:
+                log.error("unhealthy: %s; watchdog pings stop", problem)
+            else:
+                log.info("healthy again; watchdog pings resume")
+            self.problem = problem
+        interval = self.notifier.watchdog_interval
+        if problem or skip or interval is None:
+            return
+        mono = self.monotonic()
+        if self._last_ping is None or mono - self._last_ping >= interval * 0.9:
+            self.notifier.watchdog()
+            self._last_ping = mono
+
+    def status(self) -> dict[str, Any]:
+        """What `assistant status` shows."""
+        return build_status(self)
+
+    def trigger(self, skill: str, wait: bool) -> dict[str, Any]:
+        """Run an installed skill now, ignoring its schedule; with `wait`, return its outcome."""
+        if self.stopping.is_set():
+            raise ControlError("the daemon is stopping")
+        if self.app.plan.get(skill) is None:
+            raise ControlError(f"no skill named {skill!r} is installed")
+        if not wait:
+            self._run_in_thread(skill, "trigger")
+            return {"ok": True, "skill": skill, "queued": True}
+        result = self.runner.run(skill)
+        reply = result.reply
+        return {
+            "ok": result.ok,
+            "skill": skill,
+            "outcome": result.outcome,
+            "text": reply.text if reply else "",
+            "error": result.error,
+            "timings": result.timings,
+        }
+
+    def say(self, text: str) -> dict[str, Any]:
+        """Speak `text` with the daemon's speaker."""
+        with self._lock:
+            self._saying += 1
+        try:
+            spoken = self.app.speaker.say(text)
+        except AssistantError as exc:
+            raise ControlError(f"could not speak: {exc}") from None
+        finally:
+            with self._lock:
+                self._saying -= 1
+        wav = str(spoken.wav) if spoken.wav else None
+        return {"ok": True, "text": spoken.text, "sink": spoken.sink, "wav": wav}
+
+    def reload(self) -> dict[str, Any]:
+        """Re-read the config and rebuild the schedule; a bad config keeps the old one."""
+        with self._reload_lock:
+            self.notifier.reloading()
+            try:
+                answer = self._reload()
+            finally:
+                self._last_status = status_line(self)
+                self.notifier.ready(self._last_status)
+            self.last_reload = {"at": datetime.now().astimezone().isoformat(), **answer}
+            return answer
+
+    def _reload(self) -> dict[str, Any]:
+        """Build the new app, then swap it in; nothing changes before it is known good."""
+        where = self.app.config_path or "built-in defaults"
+        try:
+            new = self.rebuild(self.app)
+        except ConfigError as exc:
+            for line in exc.problems:
+                log.error("reload: %s", line)
+            log.error("reload of %s failed; the running config stays in force", where)
+            error = "the new config is invalid; the running config stays in force"
+            return {"ok": False, "error": error, "problems": exc.problems}
+        except AssistantError as exc:
+            log.error("reload of %s failed: %s; the running config stays in force", where, exc)
+            error = f"reload failed: {exc}; the running config stays in force"
+            return {"ok": False, "error": error, "problems": [str(exc)]}
+        new.journal = self.app.journal
+        self.runner.update(new.plan, new.context)
+        jobs = schedule_skills(self.scheduler, new.plan, self.runner, new.clock.tz)
+        self._retired.append(self.app)
+        self.app = new
+        log.info("reloaded %s: %d scheduled skills (%s)", where, len(jobs), ", ".join(jobs))
+        return {"ok": True, "skills": jobs}
+
+    def stop(self) -> int:
+        """STOPPING=1, close the socket and the schedule, cut speech, let runs end briefly."""
+        self.notifier.stopping()
+        self.stopping.set()
+        if self.server is not None:
+            self.server.close()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        speakers = {id(a.speaker): a.speaker for a in [self.original, *self._retired, self.app]}
+        for speaker in speakers.values():
+            _stop_speech(speaker)
+        code = _finish(self.busy)
+        retire_parts([*self._retired, self.app], keep=self.original)
+        self.notifier.close()
+        return code
+
+    def busy(self) -> list[str]:
+        """What is still going on: skill runs (or their speech) and `say` requests."""
+        with self._lock:
+            saying = ["say"] if self._saying else []
+        return sorted(set(self.runner.busy()) | set(self.runner.active())) + saying
+
+    def _run_in_thread(self, skill: str, why: str) -> None:
+        """Run a skill outside the schedule, so that a hold or a busy pool never delays it."""
+        thread = threading.Thread(
+            target=self.runner.run, args=[skill], name=f"{why}-{skill}", daemon=True
+        )
+        thread.start()
+
+
+def run_daemon(app: App, **parts: Any) -> int:
+    """Run the daemon in the foreground until SIGTERM or SIGINT; return the exit code."""
+    notifier = parts.pop("notifier", None) or Notifier.from_env(unset=True)
+    daemon = Daemon(app, notifier=notifier, **parts)
+
+    def on_stop(signum: int, _frame: FrameType | None) -> None:
         log.info("received %s; stopping", signal.Signals(signum).name)
-        stopping.set()
+        daemon.stopping.set()
+        daemon.wake.set()
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    def on_hup(_signum: int, _frame: FrameType | None) -> None:
+        log.info("received SIGHUP; reloading the config")
+        daemon.reload_requested.set()
+        daemon.wake.set()
 
-    runner = Runner(app.plan, app.context, app.journal, stopping)
-    scheduler = build_scheduler(app.plan, runner, app.clock.tz)
-    scheduler.start()
-    greeting = app.config.assistant.greeting
-    if greeting:
-        # Through the scheduler, so the main thread stays free to answer signals.
-        scheduler.add_job(runner.run, args=[greeting], id=f"greeting:{greeting}")
-    for job in scheduler.get_jobs():
-        log.info("scheduled %s: next run %s", job.id, job.next_run_time)
-    log.info(
-        "running with %d scheduled skills; state in %s", len(scheduler.get_jobs()), app.state_dir
-    )
-
-    while not stopping.wait(1.0):
-        pass
-    scheduler.shutdown(wait=False)
-    return _finish(runner)
+    signal.signal(signal.SIGTERM, on_stop)
+    signal.signal(signal.SIGINT, on_stop)
+    signal.signal(signal.SIGHUP, on_hup)
+    try:
+        daemon.start()
+    except AssistantError:
+        daemon.scheduler.shutdown(wait=False)
+        raise
+    daemon.loop()
+    return daemon.stop()
 
 
-def _finish(runner: Runner) -> int:
+def _stop_speech(speaker: object) -> None:
+    """Ask a speaker that can to stop after the sentence it is saying."""
+    stop = getattr(speaker, "stop", None)
+    if callable(stop):
+        try:
+            stop()
+        except Exception:  # stopping must go on whatever the speaker does
+            log.exception("the speaker failed to stop")
+
+
+def _finish(busy: Callable[[], list[str]]) -> int:
     """Give running skills a moment, then leave even if one is stuck inside the model."""
     deadline = time.monotonic() + STOP_GRACE_S
-    while runner.busy() and time.monotonic() < deadline:
+    while busy() and time.monotonic() < deadline:
         time.sleep(0.1)
-    busy = runner.busy()
-    if not busy:
+    still = busy()
+    if not still:
         log.info("stopped")
         return 0
-    log.warning("stopping with skills still running: %s", ", ".join(busy))
+    log.warning("stopping with work still going on: %s", ", ".join(still))
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()

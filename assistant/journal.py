@@ -35,6 +35,29 @@ class Journal:
         self._lock = threading.Lock()
         self._warned = False
 
+    def load_last(self) -> None:
+        """Fill `last` from the file, so that status after a restart knows earlier runs."""
+        if self.path is None:
+            return
+        try:
+            lines = self.path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return
+        names = set(RunRecord.__dataclass_fields__)
+        with self._lock:
+            for line in lines:
+                try:
+                    row = json.loads(line)
+                    run = RunRecord(**{k: v for k, v in row.items() if k in names})
+                except (ValueError, TypeError):
+                    continue  # a line cut short by a crash is skipped, not fatal
+                self.last[run.skill] = run
+
+    def latest(self) -> dict[str, RunRecord]:
+        """A copy of the last run of each skill."""
+        with self._lock:
+            return dict(self.last)
+
     def record(self, run: RunRecord) -> None:
         """Remember `run`; a failing disk is logged once and never stops the daemon."""
         with self._lock:

@@ -73,19 +73,44 @@ class Runner:
         self.journal = journal
         self.stopping = stopping or threading.Event()
         self._threads: dict[str, threading.Thread] = {}
+        self._active: dict[str, int] = {}
         self._lock = threading.Lock()
+
+    def update(
+        self, plan: SkillPlan, make_context: Callable[[str, Clock | None], SkillContext]
+    ) -> None:
+        """Use a new plan and context factory (after a reload); runs in progress keep theirs."""
+        with self._lock:
+            self.plan = plan
+            self.make_context = make_context
 
     def busy(self) -> list[str]:
         """Names of skills whose run thread is still alive (running or hung)."""
         with self._lock:
             return [n for n, t in self._threads.items() if t.is_alive()]
 
+    def active(self) -> list[str]:
+        """Names of skills inside `run` (running, or speaking their reply)."""
+        with self._lock:
+            return sorted(n for n, count in self._active.items() if count)
+
     def run(self, name: str, *, speak: bool = True, clock: Clock | None = None) -> RunResult:
         """Run skill `name` once and speak its reply; failures are logged and returned."""
+        with self._lock:
+            self._active[name] = self._active.get(name, 0) + 1
+        try:
+            return self._run_and_record(name, speak, clock)
+        finally:
+            with self._lock:
+                self._active[name] -= 1
+
+    def _run_and_record(self, name: str, speak: bool, clock: Clock | None) -> RunResult:
+        """Run, speak unless the daemon is stopping, and journal the outcome."""
         started = datetime.now().astimezone().isoformat(timespec="seconds")
         t0 = time.monotonic()
         result = self._run(name, clock)
-        if result.ok and speak and result.reply is not None and result.reply.text:
+        wanted = result.ok and speak and result.reply is not None and bool(result.reply.text)
+        if wanted and not self.stopping.is_set():
             self._speak(name, result)
         result.timings["total_ms"] = _ms(t0)
         reply = result.reply
@@ -104,7 +129,9 @@ class Runner:
 
     def _run(self, name: str, clock: Clock | None) -> RunResult:
         """Build and run the skill in its own thread, waiting at most its timeout."""
-        configured = self.plan.get(name)
+        with self._lock:
+            configured = self.plan.get(name)
+            make_context = self.make_context
         if configured is None:
             log.error("skill %r is not installed", name)
             return RunResult(name, "error", error=f"no skill named {name!r} is installed")
@@ -114,7 +141,7 @@ class Runner:
                 log.error("skill %r: the previous run is still going; this run is skipped", name)
                 return RunResult(name, "busy", error="the previous run is still going")
             t0 = time.monotonic()
-            ctx = self.make_context(name, clock)
+            ctx = make_context(name, clock)
             call: _Call[Reply] = _Call(lambda: configured.build().run(ctx))
             thread = threading.Thread(target=call, name=f"skill-{name}", daemon=True)
             self._threads[name] = thread

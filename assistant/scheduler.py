@@ -9,16 +9,38 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from assistant.cron import build_trigger, fire_times
 from assistant.runner import Runner
-from assistant.skillconfig import SkillPlan
+from assistant.skillconfig import ConfiguredSkill, SkillPlan
+
+# Spare workers for skills added by a reload (the pool cannot grow after start).
+SPARE_WORKERS = 4
+
+
+def scheduled_skills(plan: SkillPlan) -> list[ConfiguredSkill]:
+    """The skills that run on a schedule: enabled and with a cron string."""
+    return [s for s in plan.skills if s.enabled and s.schedule]
 
 
 def build_scheduler(plan: SkillPlan, runner: Runner, tz: tzinfo) -> BackgroundScheduler:
     """A scheduler with one cron job per enabled, scheduled skill (not started)."""
-    scheduled = [s for s in plan.skills if s.enabled and s.schedule]
     # A worker per skill, so that one slow skill never delays another's start.
-    pool = ThreadPoolExecutor(max_workers=max(4, len(scheduled) + 2))
-    scheduler = BackgroundScheduler(timezone=tz, executors={"default": pool})
-    for skill in scheduled:
+    workers = max(4, len(scheduled_skills(plan)) + SPARE_WORKERS)
+    scheduler = BackgroundScheduler(
+        timezone=tz, executors={"default": ThreadPoolExecutor(max_workers=workers)}
+    )
+    schedule_skills(scheduler, plan, runner, tz)
+    return scheduler
+
+
+def schedule_skills(
+    scheduler: BackgroundScheduler, plan: SkillPlan, runner: Runner, tz: tzinfo
+) -> list[str]:
+    """Make the scheduler's jobs those of `plan`: add, replace, remove; return the job ids."""
+    wanted = scheduled_skills(plan)
+    keep = {s.name for s in wanted}
+    for job in scheduler.get_jobs():
+        if job.id not in keep:
+            job.remove()
+    for skill in wanted:
         assert skill.schedule is not None
         scheduler.add_job(
             runner.run,
@@ -31,7 +53,7 @@ def build_scheduler(plan: SkillPlan, runner: Runner, tz: tzinfo) -> BackgroundSc
             misfire_grace_time=skill.settings.misfire_grace_s,
             replace_existing=True,
         )
-    return scheduler
+    return [s.name for s in wanted]
 
 
 def upcoming(
@@ -41,8 +63,7 @@ def upcoming(
     end = start + timedelta(hours=hours)
     runs = [
         (moment, skill.name)
-        for skill in plan.skills
-        if skill.enabled and skill.schedule
-        for moment in fire_times(skill.schedule, tz, start, end)
+        for skill in scheduled_skills(plan)
+        for moment in fire_times(skill.schedule or "", tz, start, end)
     ]
     return sorted(runs)

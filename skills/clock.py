@@ -26,6 +26,9 @@ EXAMPLES = [
     ("9:15 PM", "The stars are out and the moon shines bright,\nat 9:15 PM we say goodnight."),
     ("12:05", "The bells have rung, the morning's gone,\nit's 12:05, so carry on."),
 ]
+# Said instead of the time while the clock is not synchronised: a Pi without a real-time
+# clock may believe it is still yesterday evening.
+UNSURE = "I am not sure what time it is: my clock has not been set from the network yet."
 FALLBACKS = [
     "Here is the time, no need to guess:\nit is {}, no more, no less.",
     "Listen now, the clock would say:\nit is {}, so seize the day.",
@@ -72,10 +75,13 @@ class ClockSkill(Skill):
 
     def run(self, ctx: SkillContext) -> Reply:
         """Ask the model for a couplet; keep it only if every time in it is right."""
+        if not ctx.clock.synchronized():
+            ctx.log.warning("the clock is not synchronised; not stating the time")
+            return Reply(text=UNSURE, data={"attempts": 0, "fallback": True, "synchronized": False})
         moment = ctx.clock.now()
         stated = self.stated_time(moment)
         if not self.config.use_llm:
-            return Reply(text=f"It is {stated}.")
+            return Reply(text=f"It is {stated}.", data={"synchronized": True})
         contract = Contract(
             rules=[
                 NotEmpty(),
@@ -86,15 +92,24 @@ class ClockSkill(Skill):
             retries=self.config.retries,
         )
         fallback = FALLBACKS[moment.minute % len(FALLBACKS)].format(stated)
+        prompt = clock_prompt(stated)
+        # Everything but the last request is the same every run: the prompt cache keeps it.
+        options = GenerateOptions(
+            max_tokens=60, temperature=0.8, stop=("\n\n",), fixed_prefix=len(prompt) - 1
+        )
         outcome = generate_checked(
             ctx.llm,
-            clock_prompt(stated),
+            prompt,
             contract,
             fallback=lambda: fallback,
-            options=GenerateOptions(max_tokens=60, temperature=0.8, stop=("\n\n",)),
+            options=options,
             tidy=tidy_couplet,
         )
         return Reply(
             text=outcome.text,
-            data={"attempts": outcome.attempts, "fallback": outcome.fallback},
+            data={
+                "attempts": outcome.attempts,
+                "fallback": outcome.fallback,
+                "synchronized": True,
+            },
         )

@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from assistant.testing import FakeLLM, FixedClock, fake_context
-from skills.clock import ClockSkill
+from skills.clock import UNSURE, ClockSkill
 from skills.timecheck import wrong_time
 
 MOMENT = datetime(2026, 3, 14, 13, 45)
@@ -49,3 +49,18 @@ def test_without_the_model(tmp_path: Path) -> None:
     llm = FakeLLM()
     assert run(ClockSkill(ClockSkill.Config(use_llm=False)), llm, tmp_path) == "It is 13:45."
     assert llm.calls == []
+
+
+def test_an_unsynchronised_clock_is_not_stated_as_fact(tmp_path: Path) -> None:
+    llm = FakeLLM(["At 13:45 the sun is high,\nthe clock is right, and so am I."])
+    clock = FixedClock(MOMENT, synchronized=False)
+    for config in (ClockSkill.Config(), ClockSkill.Config(use_llm=False)):
+        reply = ClockSkill(config).run(fake_context(clock, tmp_path, llm=llm))
+        assert reply.text == UNSURE and reply.data["synchronized"] is False
+        assert wrong_time(reply.text, MOMENT) == "states no time in numerals"
+    assert llm.calls == []
+
+
+def test_a_synchronised_run_says_so(tmp_path: Path) -> None:
+    ctx = fake_context(FixedClock(MOMENT), tmp_path, llm=FakeLLM(["nothing"]))
+    assert ClockSkill(ClockSkill.Config(retries=0)).run(ctx).data["synchronized"] is True

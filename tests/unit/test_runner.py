@@ -120,3 +120,47 @@ def test_a_journal_on_a_read_only_disk_never_stops_a_run(tmp_path: Path) -> None
     runner = Runner(plan(Hello), lambda _n, _c: fake_context(NEW_YEAR, tmp_path), journal)
     assert runner.run("hello").ok
     assert journal.last["hello"].outcome == "ok"
+
+
+def test_no_speech_once_the_daemon_stops(tmp_path: Path) -> None:
+    speaker = FakeSpeaker()
+    stopping = threading.Event()
+    stopping.set()
+    runner = Runner(
+        plan(Hello),
+        lambda _n, c: fake_context(c or NEW_YEAR, tmp_path, speaker=speaker),
+        Journal(None),
+        stopping,
+    )
+    assert runner.run("hello").ok
+    assert speaker.said == []
+
+
+def test_active_covers_the_whole_run_and_update_swaps_the_plan(tmp_path: Path) -> None:
+    RELEASE.clear()
+    runner = make_runner(tmp_path, plan(Hang, timeout_s=5), FakeSpeaker())
+    thread = threading.Thread(target=runner.run, args=["hang"])
+    thread.start()
+    time.sleep(0.2)
+    assert runner.active() == ["hang"]
+    RELEASE.set()
+    thread.join(5)
+    assert runner.active() == []
+    runner.update(plan(Hello), runner.make_context)
+    assert runner.run("hello").ok
+    assert "no skill named" in runner.run("hang").error
+
+
+def test_the_journal_remembers_last_runs_across_restarts(tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    runner = make_runner(tmp_path, plan(Hello, Boom), FakeSpeaker())
+    runner.run("hello")
+    runner.run("boom")
+    runner.run("hello")
+    with path.open("a") as f:
+        f.write('{"skill": "cut-sho')  # a crash in mid-line
+    fresh = Journal(path)
+    fresh.load_last()
+    latest = fresh.latest()
+    assert sorted(latest) == ["boom", "hello"]
+    assert latest["boom"].outcome == "error" and latest["hello"].text == "hello"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -145,3 +145,56 @@ def test_weekday_schedule_fires_monday_to_friday() -> None:
 def test_bad_weekdays_are_rejected() -> None:
     with pytest.raises(ValueError, match="bad"):
         check_cron("0 7 * * 8")
+
+
+COUNT: list[float] = []
+
+
+class Counter(Skill):
+    """Counts its runs."""
+
+    name = "counter"
+
+    def run(self, ctx: SkillContext) -> Reply:
+        COUNT.append(time.monotonic())
+        return Reply(text="")
+
+
+def test_a_jump_forward_of_three_days_runs_a_missed_job_at_most_once(tmp_path: Path) -> None:
+    COUNT.clear()
+    plan = SkillPlan([configured(Counter, schedule="* * * * *", misfire_grace_s=300)], [], [])
+    runner = Runner(
+        plan, lambda _n, _c: fake_context(FixedClock(datetime(2026, 1, 1)), tmp_path), Journal(None)
+    )
+    scheduler = build_scheduler(plan, runner, LONDON)
+    scheduler.start(paused=True)
+    try:
+        # As after the clock stepped three days forward: 4320 minutely runs were missed.
+        job = scheduler.get_job("counter")
+        job.modify(next_run_time=datetime.now(LONDON) - timedelta(days=3))
+        scheduler.resume()
+        time.sleep(1.5)
+    finally:
+        scheduler.shutdown(wait=False)
+    assert len(COUNT) == 1, f"{len(COUNT)} catch-up runs"  # coalesced into one, not lost
+    assert job.next_run_time is None or job.next_run_time > datetime.now(LONDON) - timedelta(
+        minutes=1
+    )
+
+
+def test_a_reload_adds_replaces_and_removes_jobs(tmp_path: Path) -> None:
+    from assistant.scheduler import schedule_skills
+
+    old = SkillPlan([configured(Tick), configured(Stuck, schedule="0 7 * * *")], [], [])
+    runner = Runner(
+        old, lambda _n, _c: fake_context(FixedClock(datetime(2026, 1, 1)), tmp_path), Journal(None)
+    )
+    scheduler = build_scheduler(old, runner, LONDON)
+    scheduler.start(paused=True)  # reloads happen in a running daemon
+    try:
+        new = SkillPlan([configured(Tick, schedule="5 * * * *"), configured(Counter)], [], [])
+        assert schedule_skills(scheduler, new, runner, LONDON) == ["tick"]
+        assert [j.id for j in scheduler.get_jobs()] == ["tick"]
+        assert "minute='5'" in str(scheduler.get_job("tick").trigger)
+    finally:
+        scheduler.shutdown(wait=False)

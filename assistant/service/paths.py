@@ -1,0 +1,50 @@
+"""Where the control socket lives: the runtime dir systemd gives us, or a private fallback."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from assistant.config import state_dir
+
+RUNTIME_ENV = "ASSISTANT_RUNTIME_DIR"
+SOCKET_NAME = "control.sock"
+SYSTEM_RUNTIME_DIR = Path("/run/assistant")
+# sun_path holds 108 bytes including the terminating NUL.
+MAX_SOCKET_PATH = 107
+
+
+def runtime_dir() -> Path:
+    """The daemon's runtime dir: $ASSISTANT_RUNTIME_DIR, $RUNTIME_DIRECTORY, XDG, state dir."""
+    explicit = os.environ.get(RUNTIME_ENV)
+    if explicit:
+        return Path(explicit).expanduser()
+    systemd = os.environ.get("RUNTIME_DIRECTORY")
+    if systemd:
+        return Path(systemd.split(":")[0])
+    xdg = os.environ.get("XDG_RUNTIME_DIR")
+    if xdg:
+        return Path(xdg) / "assistant"
+    return state_dir() / "run"
+
+
+def socket_path() -> Path:
+    """The control socket the daemon listens on."""
+    return runtime_dir() / SOCKET_NAME
+
+
+def socket_candidates() -> list[Path]:
+    """Where a client looks for a daemon, in order: our own runtime dir, then the system's."""
+    if os.environ.get(RUNTIME_ENV):
+        return [socket_path()]
+    found = [socket_path()]
+    # `sudo assistant status` has no RUNTIME_DIRECTORY: look where the system unit listens.
+    system = SYSTEM_RUNTIME_DIR / SOCKET_NAME
+    if system not in found:
+        found.append(system)
+    return found
+
+
+def find_socket() -> Path | None:
+    """The first candidate socket that exists, or None when no daemon seems to run."""
+    return next((p for p in socket_candidates() if p.is_socket()), None)
