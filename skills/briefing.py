@@ -1,0 +1,103 @@
+"""The briefing skill: the time, the headlines and a made-up quote, within a time budget."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.errors import AssistantError
+from assistant.skill import Reply, Skill, SkillContext
+from skills.clock import UNSURE, ClockSkill
+from skills.fake_quote import FakeQuoteSkill
+from skills.newsfeed import FeedSetting
+from skills.seuss_news import UNAVAILABLE, SeussNewsSkill, Told
+from skills.timecheck import time_forms
+
+GREETING = "Good morning!"
+# Time kept back for the quote: the news stops using the model this long before the budget ends.
+QUOTE_RESERVE_S = 10.0
+
+
+class BriefingSkill(Skill):
+    """The daily briefing: clock, headlines, then a made-up quote."""
+
+    name = "briefing"
+    default_schedule = "30 7 * * *"
+
+    class Config(BaseModel):
+        """[skills.briefing] options."""
+
+        model_config = ConfigDict(extra="forbid")
+        greeting: str = Field(GREETING, max_length=200)
+        clock: bool = True
+        hour_format: Literal["24h", "12h"] = "24h"
+        feeds: list[FeedSetting] = Field(default_factory=list)
+        max_headlines: int = Field(3, ge=0, le=20)
+        # false: read the headlines plainly, without the model.
+        seuss: bool = True
+        tragedies: Literal["plain", "skip"] = "plain"
+        quote: bool = True
+        celebrities: list[str] = Field(default_factory=lambda: FakeQuoteSkill.Config().celebrities)
+        # After this many seconds every remaining part is said without the model.
+        time_budget_s: float = Field(90.0, gt=0, le=3600)
+
+    config: Config
+
+    def run(self, ctx: SkillContext) -> Reply:
+        """Say each part in turn; a failing part is replaced by a plain sentence, never dropped."""
+        deadline = time.monotonic() + self.config.time_budget_s
+        parts: list[str] = [self.config.greeting] if self.config.greeting else []
+        data: dict[str, Any] = {}
+        if self.config.clock:
+            parts.append(self._clock(ctx, deadline))
+        told = Told("", [], [], [], stale=False)
+        if self.config.max_headlines:
+            told = self._news(ctx, deadline - QUOTE_RESERVE_S)
+            parts.append(told.text)
+            data.update(items=told.items, failures=told.failures, stale=told.stale)
+        if self.config.quote:
+            parts.append(self._quote(ctx, deadline))
+        return Reply(text="\n".join(parts), sources=told.sources, tainted=True, data=data)
+
+    def _clock(self, ctx: SkillContext, deadline: float) -> str:
+        """The clock's couplet; the bare time when out of time; never a time it is unsure of."""
+        late = time.monotonic() >= deadline
+        config = ClockSkill.Config(hour_format=self.config.hour_format, retries=2, use_llm=not late)
+        try:
+            return ClockSkill(config).run(ctx).text
+        except AssistantError as exc:
+            ctx.log.error("briefing: the clock failed: %s", exc)
+        if not ctx.clock.synchronized():
+            return UNSURE
+        h24, h12 = time_forms(ctx.clock.now())
+        return f"It is {h24 if self.config.hour_format == '24h' else h12}."
+
+    def _news(self, ctx: SkillContext, deadline: float) -> Told:
+        """The headlines, Seuss-style until the deadline, plain after it."""
+        skill = SeussNewsSkill(
+            SeussNewsSkill.Config(
+                feeds=self.config.feeds,
+                max_headlines=self.config.max_headlines,
+                tragedies=self.config.tragedies,
+                use_llm=self.config.seuss,
+            )
+        )
+        try:
+            return skill.tell(ctx, deadline=deadline)
+        except (AssistantError, OSError) as exc:
+            ctx.log.error("briefing: the news failed: %s", exc)
+            return Told(UNAVAILABLE, [], [], [str(exc)], stale=False)
+
+    def _quote(self, ctx: SkillContext, deadline: float) -> str:
+        """The made-up quote; the fixed one when out of time."""
+        late = time.monotonic() >= deadline
+        skill = FakeQuoteSkill(
+            FakeQuoteSkill.Config(celebrities=self.config.celebrities, use_llm=not late)
+        )
+        try:
+            return skill.run(ctx).text
+        except AssistantError as exc:
+            ctx.log.error("briefing: the quote failed: %s", exc)
+            return ""
