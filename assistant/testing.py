@@ -45,15 +45,35 @@ class FakeLLM:
 
 
 class FakeSpeaker:
-    """Records what it was asked to say."""
+    """Records what it was asked to say, who asked, and whether it was urgent."""
 
     def __init__(self) -> None:
         self.said: list[str] = []
+        self.calls: list[tuple[str, str | None, bool]] = []
 
-    def say(self, text: str, wav: Path | None = None) -> Spoken:
+    def say(
+        self,
+        text: str,
+        wav: Path | None = None,
+        *,
+        skill: str | None = None,
+        urgent: bool = False,
+    ) -> Spoken:
         """Record `text`."""
         self.said.append(text)
+        self.calls.append((text, skill, urgent))
         return Spoken(text=text, sink="text", wav=wav)
+
+    def say_stream(
+        self,
+        pieces: Iterable[str],
+        wav: Path | None = None,
+        *,
+        skill: str | None = None,
+        urgent: bool = False,
+    ) -> Spoken:
+        """Record the whole text of `pieces` once they end."""
+        return self.say("".join(pieces), wav, skill=skill, urgent=urgent)
 
 
 class FakeFetcher:

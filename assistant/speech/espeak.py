@@ -1,26 +1,49 @@
-"""The real speaker: one isolated espeak-ng worker process per utterance, with a timeout."""
+"""The real speaker: espeak-ng in one long-lived worker process behind one queue."""
 
 from __future__ import annotations
 
 import logging
-import os
-import signal
+import shutil
 import subprocess
 import sys
+import threading
 import time
-from datetime import datetime
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from assistant.clock import Clock, SystemClock, load_timezone
 from assistant.errors import SpeechError
 from assistant.speech.audio import playback_device_present
 from assistant.speech.base import Sink, Spoken
+from assistant.speech.process import WorkerProcess, worker_command
+from assistant.speech.queue import SpeechQueue, Utterance
+from assistant.speech.quiet import QuietHours
+from assistant.speech.sentences import SentenceSplitter
+from assistant.speech.sinks import Player, TextOut, WavDir, WavLimits, WavOut
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class _Route:
+    """Where one utterance goes."""
+
+    sink: Sink
+    wav: WavOut | None = None
+    play: bool = False
+    print_text: bool = False
+    rotate: bool = False
+    quiet: bool = False
+
+
 class EspeakSpeaker:
-    """Speaks through pyttsx3 + espeak-ng in a child process that is killed if it hangs."""
+    """Speaks through pyttsx3 + espeak-ng in a worker process that is killed if it hangs.
+
+    The worker and the queue's owner thread start with the first utterance (or `start()`);
+    `close()` ends both. A context manager.
+    """
 
     def __init__(
         self,
@@ -31,103 +54,201 @@ class EspeakSpeaker:
         rate: int = 165,
         volume: float = 1.0,
         timeout_s: float = 30.0,
-        keep_wav_files: int = 50,
+        wav_limits: WavLimits | None = None,
+        keep_wav_files: int | None = None,
+        quiet_hours: QuietHours | None = None,
+        quiet_hours_skills: Collection[str] = (),
+        urgent_cuts_queue: bool = True,
+        max_queue: int = 64,
+        clock: Clock | None = None,
         text_out: TextIO | None = None,
+        worker: list[str] | None = None,
+        player: list[str] | None = None,
+        detect_device: Callable[[], bool] = playback_device_present,
     ) -> None:
-        self.wav_dir = wav_dir
-        self.voice, self.rate, self.volume = voice, rate, volume
-        self.timeout_s = timeout_s
-        self.keep_wav_files = keep_wav_files
-        self.text_out = text_out if text_out is not None else sys.stdout
-        self.worker = [sys.executable, "-m", "assistant.speech.worker"]
+        limits = wav_limits or WavLimits()
+        if keep_wav_files is not None:
+            limits = WavLimits(keep_wav_files, limits.max_bytes, limits.max_age_s)
+        self.wav_dir = WavDir(wav_dir, limits)
         self.wanted_sink = sink
-        self._sink: Sink | None = None
+        self.quiet_hours = quiet_hours
+        self.quiet_hours_skills = frozenset(quiet_hours_skills)
+        self.urgent_cuts_queue = urgent_cuts_queue
+        self.max_queue = max_queue
+        self.clock = clock or SystemClock(load_timezone(""))
+        self.text = TextOut(text_out if text_out is not None else sys.stdout)
+        self.worker = WorkerProcess(
+            worker or worker_command(voice, rate, volume), timeout_s=timeout_s
+        )
+        self.player = Player(player)
+        # Detected now, reported at the first utterance (so that CLI commands stay quiet).
+        wants_device = sink in ("auto", "device")
+        self._device_ok = wants_device and detect_device() and self._player_installed()
+        self._warned = False
+        self._queue: SpeechQueue | None = None
+        self._lock = threading.Lock()
+
+    def _player_installed(self) -> bool:
+        return shutil.which(self.player.command[0]) is not None
 
     @property
     def sink(self) -> Sink:
-        """Where speech goes, decided at the first utterance (so the CLI stays quiet)."""
-        if self._sink is None:
-            self._sink = self._choose_sink(self.wanted_sink)
-        return self._sink
+        """Where speech goes now, outside quiet hours."""
+        if self.wanted_sink in ("wav", "text"):
+            return "wav" if self.wanted_sink == "wav" else "text"
+        return "device" if self._device_ok else "wav"
 
-    def _choose_sink(self, wanted: str) -> Sink:
-        """Pick the device when it exists, else WAV + text, and say so once."""
-        if wanted in ("wav", "text"):
-            return "wav" if wanted == "wav" else "text"
-        if playback_device_present():
-            return "device"
-        log.warning(
-            "no audio playback device found (sink %r): speech goes to WAV files in %s and to text",
-            wanted,
-            self.wav_dir,
-        )
-        return "wav"
+    def start(self) -> None:
+        """Start the queue's thread and the worker now, not at the first utterance."""
+        self._started().call(self.worker.start)
 
-    def say(self, text: str, wav: Path | None = None) -> Spoken:
-        """Speak `text`; with `wav`, write exactly that file instead of playing."""
+    def _started(self) -> SpeechQueue:
+        """The queue, started on first use."""
+        with self._lock:
+            if self._queue is None:
+                self._queue = SpeechQueue(
+                    self.worker.synthesise,
+                    player=self.player,
+                    fallback=lambda: WavOut(self.wav_dir.next_path()),
+                    on_device_failure=self._device_failed,
+                    urgent_cuts=self.urgent_cuts_queue,
+                    max_jobs=self.max_queue,
+                )
+            return self._queue
+
+    def say(
+        self,
+        text: str,
+        wav: Path | None = None,
+        *,
+        skill: str | None = None,
+        urgent: bool = False,
+    ) -> Spoken:
+        """Speak `text`; with `wav`, write exactly that file instead (see Speaker.say)."""
+        return self.say_stream((text,), wav, skill=skill, urgent=urgent)
+
+    def say_stream(
+        self,
+        pieces: Iterable[str],
+        wav: Path | None = None,
+        *,
+        skill: str | None = None,
+        urgent: bool = False,
+    ) -> Spoken:
+        """Speak each sentence of `pieces` as soon as it is complete (see Speaker.say)."""
         start = time.monotonic()
-        log.info("saying: %s", text)
-        sink: Sink = "wav" if wav is not None else self.sink
-        if sink == "text":
-            self._print(text)
-            return Spoken(text=text, sink="text", ms=_ms(start))
-        target = wav
-        if sink == "wav" and target is None:
-            target = self._next_wav_path()
-            self._print(text)
-        self._run_worker(text, target)
-        if target is not None and not target.is_file():
-            raise SpeechError(f"the speech worker wrote no WAV file at {target}")
-        if wav is None and sink == "wav":
-            self._rotate()
-        return Spoken(text=text, sink=sink, wav=target, ms=_ms(start))
+        route = self._route(wav, skill)
+        if route.sink == "text":
+            text = "".join(pieces)
+            log.info("saying (text): %s", text)
+            self.text.print(text)
+            return Spoken(text=text, sink="text", ms=_ms(start), quiet=route.quiet)
+        utt = Utterance(wav=route.wav, play=route.play, urgent=urgent, started=start)
+        text = self._feed(utt, pieces)
+        return self._finish(utt, route, text, start)
 
-    def _run_worker(self, text: str, out: Path | None) -> None:
-        """Run one worker; kill it at the timeout."""
-        cmd = [*self.worker, "--rate", str(self.rate), "--volume", str(self.volume)]
-        if self.voice:
-            cmd += ["--voice", self.voice]
-        if out is not None:
-            out.parent.mkdir(parents=True, exist_ok=True)
-            cmd += ["--out", str(out)]
+    def _feed(self, utt: Utterance, pieces: Iterable[str]) -> str:
+        """Queue each sentence as soon as it is complete; return the whole text."""
+        queue = self._started()
+        splitter = SentenceSplitter()
+        parts: list[str] = []
         try:
-            # Its own session, so that a player it started dies with it.
-            proc = subprocess.Popen(
-                cmd,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                text=True,
-                start_new_session=True,
-            )
-        except OSError as exc:
-            raise SpeechError(f"cannot start the speech worker: {exc}") from exc
-        try:
-            _out, err = proc.communicate(text, timeout=self.timeout_s)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()  # reap it and close its pipes
+            for piece in pieces:
+                parts.append(piece)
+                for sentence in splitter.feed(piece):
+                    queue.put(utt, sentence)
+            for sentence in splitter.flush():
+                queue.put(utt, sentence)
+        except BaseException:
+            log.warning("the text to speak broke off after: %s", "".join(parts))
+            raise
+        finally:
+            queue.end(utt)  # what was complete is still spoken
+        queue.wait(utt)
+        return "".join(parts)
+
+    def _finish(self, utt: Utterance, route: _Route, text: str, start: float) -> Spoken:
+        """Log, print, rotate and report one finished utterance."""
+        sink: Sink = "wav" if utt.moved_to_wav else route.sink
+        log.info("said (%s%s): %s", sink, ", quiet hours" if route.quiet else "", text)
+        if route.print_text or utt.moved_to_wav or utt.failures:
+            self.text.print(text)  # the text sink: nothing is lost, even when audio failed
+        if (route.rotate or utt.moved_to_wav) and utt.wav_path is not None:
+            self.wav_dir.rotate()
+        if utt.failures:
+            lost = "; ".join(f"{t!r}: {why}" for t, why in utt.failures[:3])
             raise SpeechError(
-                f"speech worker hung for {self.timeout_s:g}s and was killed"
-            ) from None
-        if proc.returncode != 0:
-            last = (err.strip().splitlines() or ["no message"])[-1]
-            raise SpeechError(f"speech worker failed (exit {proc.returncode}): {last}")
+                f"{len(utt.failures)} of {utt.sentences} sentences not spoken: {lost}"
+            )
+        return Spoken(
+            text=text,
+            sink=sink,
+            wav=utt.wav_path,
+            ms=_ms(start),
+            first_audio_ms=utt.first_audio_ms,
+            sentences=utt.sentences,
+            quiet=route.quiet,
+        )
 
-    def _print(self, text: str) -> None:
-        """Write the text sink's line."""
-        print(text, file=self.text_out, flush=True)
+    def _route(self, wav: Path | None, skill: str | None) -> _Route:
+        """Choose the sinks of one utterance: an explicit file, the config's sink, quiet hours."""
+        if wav is not None:
+            return _Route("wav", wav=WavOut(wav))
+        if self.wanted_sink == "text":
+            return _Route("text")
+        rotated = _Route("wav", wav=WavOut(self.wav_dir.next_path()), print_text=True, rotate=True)
+        if self.wanted_sink == "wav":
+            return rotated
+        if not self._device_ok:
+            self._warn_no_device("no audio playback device found")
+            return rotated
+        if self._quiet_now(skill):
+            return _Route(rotated.sink, rotated.wav, print_text=True, rotate=True, quiet=True)
+        return _Route("device", play=True)
 
-    def _next_wav_path(self) -> Path:
-        """A fresh, sortable file name in the WAV directory."""
-        stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
-        return self.wav_dir / f"speech-{stamp}.wav"
+    def _quiet_now(self, skill: str | None) -> bool:
+        """Is it quiet hours now, for this skill?"""
+        if self.quiet_hours is None or (skill is not None and skill in self.quiet_hours_skills):
+            return False
+        return self.clock.now().time() in self.quiet_hours
 
-    def _rotate(self) -> None:
-        """Keep only the newest `keep_wav_files` WAV files."""
-        files = sorted(self.wav_dir.glob("speech-*.wav"))
-        for old in files[: max(0, len(files) - self.keep_wav_files)]:
-            old.unlink(missing_ok=True)
+    def _device_failed(self, exc: SpeechError) -> None:
+        """Called by the queue's owner when playing failed: no device from now on."""
+        self._device_ok = False
+        self._warn_no_device(f"the audio device failed ({exc})")
+
+    def _warn_no_device(self, why: str) -> None:
+        """Say once that speech goes to WAV files and text."""
+        if not self._warned:
+            self._warned = True
+            log.warning(
+                "%s (sink %r): speech goes to WAV files in %s and to text",
+                why,
+                self.wanted_sink,
+                self.wav_dir.folder,
+            )
+
+    def stop(self) -> None:
+        """Speak nothing more: the sentence being spoken finishes, queued ones are dropped."""
+        with self._lock:
+            queue = self._queue
+        if queue is not None:
+            queue.stop()
+
+    def close(self) -> None:
+        """Stop speaking, end the queue's thread and the worker process."""
+        with self._lock:
+            queue, self._queue = self._queue, None
+        if queue is not None:
+            queue.close()
+        self.worker.close()
+        self.player.close()
+
+    def __enter__(self) -> EspeakSpeaker:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
 
 def list_voices(timeout_s: float = 20.0) -> list[str]:

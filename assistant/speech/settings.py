@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from assistant.section import Section
+from assistant.speech.quiet import parse_quiet_hours
 
 
 class SpeechSection(Section):
@@ -18,3 +19,23 @@ class SpeechSection(Section):
     volume: float = Field(1.0, ge=0.0, le=1.0)
     timeout_s: float = Field(30.0, gt=0, le=600)
     keep_wav_files: int = Field(50, ge=1)
+    wav_max_mb: float = Field(100.0, gt=0)
+    wav_max_age_days: float = Field(7.0, gt=0)
+    quiet_hours: str = "22:00-07:00"
+    quiet_hours_skills: list[str] = Field(default_factory=list)
+    urgent_cuts_queue: bool = True
+    max_queue: int = Field(64, ge=1, le=10_000)
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _span(cls, value: str) -> str:
+        parse_quiet_hours(value)
+        return value
+
+    @field_validator("quiet_hours_skills")
+    @classmethod
+    def _names(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not name.strip():
+                raise ValueError("skill names must not be empty")
+        return value

@@ -3,42 +3,51 @@
 pyttsx3's own espeak driver runs espeak-ng asynchronously and sometimes returns before the
 audio exists (a WAV file is silently never written); here we drive the same binding in
 espeak-ng's synchronous mode, so that a finished call means finished audio.
+
+Protocol (one worker serves many utterances): after start it writes one JSON line, either
+`{"ok": true, "sample_rate": R}` or `{"ok": false, "error": "..."}` (and exits). Then, for
+each JSON line `{"text": "..."}` on stdin it answers with a JSON line
+`{"ok": true, "bytes": N, "sample_rate": R}` followed by N bytes of 16-bit mono PCM, or
+`{"ok": false, "error": "..."}`. It exits when stdin closes, so it never outlives its owner.
 """
 
 from __future__ import annotations
 
 import argparse
 import ctypes
-import subprocess
+import json
 import sys
-import tempfile
-import wave
-from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 
-def synthesise(text: str, voice: str, rate: int, volume: float) -> tuple[bytes, int]:
-    """Return 16-bit mono PCM for `text` and its sample rate."""
-    from pyttsx3.drivers import _espeak
+class Synthesiser:
+    """espeak-ng, initialised once in synchronous mode with one voice, rate and volume."""
 
-    sample_rate = _espeak.Initialize(_espeak.AUDIO_OUTPUT_SYNCHRONOUS, 500)
-    if sample_rate <= 0:
-        raise RuntimeError("espeak-ng could not be initialised")
-    chunks: list[bytes] = []
+    def __init__(self, voice: str, rate: int, volume: float) -> None:
+        from pyttsx3.drivers import _espeak
 
-    def on_audio(wav: Any, numsamples: int, _events: Any) -> int:
+        self._espeak = _espeak
+        self.sample_rate = int(_espeak.Initialize(_espeak.AUDIO_OUTPUT_SYNCHRONOUS, 500))
+        if self.sample_rate <= 0:
+            raise RuntimeError("espeak-ng could not be initialised")
+        self._chunks: list[bytes] = []
+        _espeak.SetSynthCallback(self._on_audio)  # the binding keeps the ctypes wrapper alive
+        if voice:
+            select_voice(voice)
+        _espeak.SetParameter(_espeak.RATE, rate, 0)
+        _espeak.SetParameter(_espeak.VOLUME, round(volume * 100), 0)
+
+    def _on_audio(self, wav: Any, numsamples: int, _events: Any) -> int:
         if wav and numsamples > 0:
-            chunks.append(ctypes.string_at(wav, numsamples * ctypes.sizeof(ctypes.c_short)))
+            self._chunks.append(ctypes.string_at(wav, numsamples * ctypes.sizeof(ctypes.c_short)))
         return 0
 
-    _espeak.SetSynthCallback(on_audio)
-    if voice:
-        select_voice(voice)
-    _espeak.SetParameter(_espeak.RATE, rate, 0)
-    _espeak.SetParameter(_espeak.VOLUME, round(volume * 100), 0)
-    _espeak.Synth(text, flags=_espeak.ENDPAUSE | _espeak.CHARS_UTF8)
-    _espeak.Synchronize()
-    return b"".join(chunks), sample_rate
+    def synthesise(self, text: str) -> bytes:
+        """Return 16-bit mono PCM for `text` at `sample_rate`."""
+        self._chunks = []
+        self._espeak.Synth(text, flags=self._espeak.ENDPAUSE | self._espeak.CHARS_UTF8)
+        self._espeak.Synchronize()
+        return b"".join(self._chunks)
 
 
 def voice_language(voice: Any) -> str:
@@ -62,17 +71,6 @@ def select_voice(wanted: str) -> None:
     raise RuntimeError(f"espeak-ng has no voice {wanted!r} (see `assistant voices`)")
 
 
-def write_wav(path: Path, pcm: bytes, sample_rate: int) -> None:
-    """Write PCM as a WAV file, atomically: a reader never sees half a file."""
-    tmp = path.with_name(path.name + ".part")
-    with wave.open(str(tmp), "wb") as f:
-        f.setnchannels(1)
-        f.setsampwidth(2)
-        f.setframerate(sample_rate)
-        f.writeframes(pcm)
-    tmp.replace(path)
-
-
 def list_voices() -> None:
     """Print the installed voices, one `id<TAB>name<TAB>languages` line each."""
     from pyttsx3.drivers import _espeak
@@ -82,10 +80,39 @@ def list_voices() -> None:
         print(f"{voice.identifier.decode()}\t{voice.name.decode()}\t{voice_language(voice)}")
 
 
+def _send(out: BinaryIO, header: dict[str, Any], payload: bytes = b"") -> None:
+    out.write(json.dumps(header).encode() + b"\n" + payload)
+    out.flush()
+
+
+def serve(synth_factory: Any, inp: BinaryIO, out: BinaryIO) -> int:
+    """Answer requests on `inp` until it closes; see the module docstring for the protocol."""
+    try:
+        synth = synth_factory()
+    except (RuntimeError, OSError) as exc:
+        _send(out, {"ok": False, "error": str(exc)})
+        return 2
+    _send(out, {"ok": True, "sample_rate": synth.sample_rate})
+    for line in inp:
+        try:
+            text = json.loads(line)["text"]
+            if not isinstance(text, str):
+                raise TypeError("text must be a string")
+        except (ValueError, KeyError, TypeError) as exc:
+            _send(out, {"ok": False, "error": f"bad request: {exc}"})
+            continue
+        try:
+            pcm = synth.synthesise(text)
+        except (RuntimeError, OSError) as exc:
+            _send(out, {"ok": False, "error": str(exc)})
+            continue
+        _send(out, {"ok": True, "bytes": len(pcm), "sample_rate": synth.sample_rate}, pcm)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Read text on stdin and speak it to the device, or to --out as a WAV file."""
+    """Serve synthesis requests on stdin/stdout, or list the voices."""
     parser = argparse.ArgumentParser(prog="python -m assistant.speech.worker")
-    parser.add_argument("--out", type=Path, help="write a WAV file here instead of playing")
     parser.add_argument("--voice", default="")
     parser.add_argument("--rate", type=int, default=165)
     parser.add_argument("--volume", type=float, default=1.0)
@@ -94,14 +121,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.list_voices:
         list_voices()
         return 0
-    pcm, sample_rate = synthesise(sys.stdin.read(), args.voice, args.rate, args.volume)
-    if args.out:
-        write_wav(args.out, pcm, sample_rate)
-        return 0
-    with tempfile.TemporaryDirectory() as tmp:
-        wav = Path(tmp) / "speech.wav"
-        write_wav(wav, pcm, sample_rate)
-        return subprocess.run(["aplay", "-q", str(wav)], check=False).returncode
+    return serve(
+        lambda: Synthesiser(args.voice, args.rate, args.volume),
+        sys.stdin.buffer,
+        sys.stdout.buffer,
+    )
 
 
 if __name__ == "__main__":
