@@ -20,10 +20,11 @@ from assistant.llm.models import resolve_model
 from assistant.llm.remote import CascadeEngine, RemoteEngine
 from assistant.registry import Registry, load_registry
 from assistant.runner import Runner
+from assistant.service.timesync import build_sync_check
 from assistant.skill import SkillContext
 from assistant.skillconfig import SkillPlan, configure_skills
-from assistant.speech.base import Speaker
-from assistant.speech.espeak import EspeakSpeaker
+from assistant.speech.base import SkillSpeaker, Speaker
+from assistant.speech.build import build_espeak_speaker
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,8 @@ class App:
         """A context for one run of `skill`."""
         return SkillContext(
             llm=self.llm,
-            speaker=self.speaker,
+            # Wrapped so that the speaker knows who speaks (quiet hours allow some skills).
+            speaker=SkillSpeaker(self.speaker, skill),
             clock=clock or self.clock,
             http=self.http,
             state_dir=self.state_dir / "skills" / skill,
@@ -112,18 +114,20 @@ def build_llm(config: Config, state: Path) -> LLM:
     return CascadeEngine([remote, build_local_engine(config, s.local_model, state)])
 
 
-def build_speaker(config: Config, state: Path, text_out: TextIO | None) -> Speaker:
-    """The espeak-ng speaker with the config's voice and sink."""
-    s = config.speech
-    return EspeakSpeaker(
-        state / "speech",
-        sink=s.sink,
-        voice=s.voice,
-        rate=s.rate,
-        volume=s.volume,
-        timeout_s=s.timeout_s,
-        keep_wav_files=s.keep_wav_files,
-        text_out=text_out,
+def build_clock(config: Config) -> SystemClock:
+    """The system clock in the configured zone, with the configured trust in its sync."""
+    return SystemClock(
+        load_timezone(config.assistant.timezone),
+        sync=build_sync_check(config.service.trust_clock),
+    )
+
+
+def build_speaker(
+    config: Config, state: Path, text_out: TextIO | None, clock: Clock | None = None
+) -> Speaker:
+    """The espeak-ng speaker with the config's voice, sinks, quiet hours and queue."""
+    return build_espeak_speaker(
+        config.speech, state / "speech", clock=clock or build_clock(config), text_out=text_out
     )
 
 
@@ -138,15 +142,16 @@ def build_app(
     config = load_config(config_path)
     registry, plan = load_plan(config)
     state = state_dir()
+    clock = build_clock(config)
     return App(
         config=config,
         config_path=config_path,
         registry=registry,
         plan=plan,
         llm=llm or build_llm(config, state),
-        speaker=speaker or build_speaker(config, state, text_out),
-        clock=SystemClock(load_timezone(config.assistant.timezone)),
-        http=HttpFetcher(),
+        speaker=speaker or build_speaker(config, state, text_out, clock),
+        clock=clock,
+        http=HttpFetcher(config.news.fetch_limits()),
         state_dir=state,
     )
 

@@ -144,13 +144,31 @@ def cmd_run_skill(args: argparse.Namespace) -> int:
 
 
 def cmd_say(args: argparse.Namespace) -> int:
-    """Speak a text now, or write it to a WAV file."""
+    """Speak a text now (through the running daemon when there is one), or write a WAV file."""
     from assistant.app import build_speaker
     from assistant.config import state_dir
+    from assistant.service.client import say_via_daemon
 
     config = load_config(config_path(args.config))
+    if not args.wav:
+        # One speaker per room: while the daemon runs, it speaks (and keeps quiet hours).
+        answer = say_via_daemon(args.text)
+        if answer is not None:
+            if not answer.get("ok"):
+                print(
+                    f"assistant: the daemon could not speak: {answer.get('error')}", file=sys.stderr
+                )
+                return 1
+            where = f" -> {answer['wav']}" if answer.get("wav") else ""
+            print(f"said by the daemon ({answer['sink']}{where}): {answer['text']}")
+            return 0
     speaker = build_speaker(config, state_dir(), quiet_text())
-    spoken = speaker.say(args.text, wav=Path(args.wav) if args.wav else None)
+    try:
+        spoken = speaker.say(args.text, wav=Path(args.wav) if args.wav else None)
+    finally:
+        close = getattr(speaker, "close", None)
+        if close is not None:
+            close()
     where = f" -> {spoken.wav}" if spoken.wav else ""
     print(f"said ({spoken.sink}{where}): {spoken.text}")
     return 0

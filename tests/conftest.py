@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,8 +15,14 @@ def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     """Point ASSISTANT_STATE_DIR at a fresh folder."""
     state = tmp_path / "state"
     monkeypatch.setenv("ASSISTANT_STATE_DIR", str(state))
+    # Tests decide themselves whether the clock is synchronised (this machine may not say).
+    monkeypatch.setenv("ASSISTANT_CLOCK_SYNC", "yes")
+    # A short path of its own: a Unix socket path is capped at 107 bytes.
+    runtime = Path(tempfile.mkdtemp(prefix="as-"))
+    monkeypatch.setenv("ASSISTANT_RUNTIME_DIR", str(runtime))
     monkeypatch.delenv("ASSISTANT_CONFIG", raising=False)
     yield state
+    shutil.rmtree(runtime, ignore_errors=True)
 
 
 def write_config(path: Path, text: str) -> Path:

@@ -8,7 +8,7 @@ import pytest
 
 from assistant.config import config_path, load_config, state_dir
 from assistant.errors import ConfigError
-from assistant.registry import Registry
+from assistant.registry import Registry, load_registry
 from assistant.skillconfig import configure_skills
 from skills.clock import ClockSkill
 from tests.conftest import write_config
@@ -24,9 +24,10 @@ def problems(tmp_path: Path, text: str) -> list[str]:
 
 def test_the_shipped_config_is_valid() -> None:
     config = load_config(REPO_CONFIG)
-    plan = configure_skills(config, Registry(skills={"clock": ClockSkill}))
+    plan = configure_skills(config, load_registry())
     assert plan.problems == [] and plan.missing == []
-    assert plan.get("clock") is not None and plan.get("clock").enabled  # type: ignore[union-attr]
+    enabled = {s.name for s in plan.skills if s.enabled}
+    assert enabled == {"clock", "briefing"}
 
 
 def test_no_file_means_defaults() -> None:
