@@ -1,9 +1,154 @@
-"""The `assistant` subcommands of this area."""
+"""The `assistant` subcommands of this area: index, ask, eval retrieval, bench retrieval."""
 
 from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
 
 from assistant.commands import Commands
 
 
+def _section(args: argparse.Namespace) -> Any:
+    from assistant.config import config_path, load_config
+
+    return load_config(config_path(args.config)).retrieval
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    """Index notes (Markdown and text) and the headline archive."""
+    from assistant.config import state_dir
+    from assistant.retrieval.indexer import index_paths
+    from assistant.retrieval.progress import TerminalProgress
+    from assistant.retrieval.store import build_store
+
+    section = _section(args)
+    state = state_dir()
+    archive = state / "news" / "archive.jsonl"
+    use_archive = section.index_headlines and not args.no_headlines
+    with build_store(section, state) as store:
+        report = index_paths(
+            store,
+            [Path(p) for p in args.paths],
+            archive=archive if use_archive else None,
+            progress=TerminalProgress(sys.stderr),
+        )
+    out = {
+        "added": len(report.added),
+        "updated": len(report.updated),
+        "removed": len(report.removed),
+        "unchanged": report.unchanged,
+        "headlines": report.headlines,
+        "chunks": report.chunks,
+        "generation": report.generation,
+        "skipped": report.skipped,
+    }
+    if args.json:
+        print(json.dumps(out, indent=2))
+    else:
+        print(
+            f"{out['added']} added, {out['updated']} updated, {out['removed']} removed, "
+            f"{out['unchanged']} unchanged; {out['chunks']} chunks in {out['generation']}"
+        )
+    for line in report.skipped:
+        print(f"skipped {line}", file=sys.stderr)
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Answer a question from the notes and headlines, citing the source."""
+    from assistant.app import build_app, quiet_text
+    from assistant.config import config_path
+    from assistant.retrieval.ask import ask
+    from assistant.retrieval.store import build_store
+
+    app = build_app(config_path(args.config), text_out=quiet_text())
+    try:
+        section = app.config.retrieval
+        with build_store(section, app.state_dir) as store:
+            answer = ask(
+                store, app.llm, args.question, top_k=section.ask_top_k, seed=app.config.llm.seed
+            )
+        if not args.no_speak:
+            app.speaker.say(answer.spoken)
+    finally:
+        app.close()
+    if args.json:
+        sources = [{"path": h.path, "heading": h.heading, "score": h.score} for h in answer.sources]
+        out = {
+            "answer": answer.answer,
+            "mode": answer.mode,
+            "sources": sources,
+            "spoken": answer.spoken,
+            "fallback": answer.fallback,
+        }
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        print(answer.spoken)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """nDCG@10 and recall@100 of bm25, dense and hybrid on a BEIR-layout folder."""
+    from assistant.retrieval.embedder import MiniLMEmbedder
+    from assistant.retrieval.evaluate import evaluate, load_beir
+    from assistant.retrieval.hybrid import DenseOptions, Fusion
+
+    s = _section(args)
+    data = load_beir(Path(args.dir))
+    embedder = MiniLMEmbedder(batch=s.embed_batch)
+    try:
+        embedder.embed(["warm up"])  # loading the model is not part of the build time
+        result = evaluate(
+            data,
+            embedder,
+            Fusion(s.rrf_k, s.weight_bm25, s.weight_dense, s.fusion_depth),
+            DenseOptions(s.hnsw_above, s.hnsw_m, s.hnsw_ef_search),
+        )
+    finally:
+        embedder.close()
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    for arm in ("bm25", "dense", "hybrid"):
+        print(
+            f"{arm:<7} nDCG@10 {result[arm]['ndcg@10']:.4f}  recall@100 "
+            f"{result[arm]['recall@100']:.4f}"
+        )
+    print(
+        f"{result['docs']} docs, {result['queries']} queries; build {result['build_s']} s; "
+        f"query p50 {result['query_ms_p50']} ms, p95 {result['query_ms_p95']} ms; "
+        f"bm25 p50 {result['bm25_query_ms_p50']} ms"
+    )
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Anonymous and file-backed memory of a daemon-like process, idle and while embedding."""
+    from bench.retrieval import measure
+
+    result = measure(runs=args.runs)
+    print(json.dumps(result, indent=2))
+    return 0
+
+
 def register(commands: Commands) -> None:
     """Add this area's subcommands."""
+    p = commands.add("index", cmd_index, "index notes (Markdown, text) and the headline archive")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders of notes")
+    p.add_argument("--no-headlines", action="store_true", help="leave the headline archive out")
+    p.add_argument("--json", action="store_true")
+    p = commands.add("ask", cmd_ask, "answer a question from your notes and headlines")
+    p.add_argument("question")
+    p.add_argument("--no-speak", action="store_true", help="print only, do not speak")
+    p.add_argument("--json", action="store_true")
+    group = commands.group("eval", "measure quality on a data set")
+    p = group.add("retrieval", cmd_eval, "nDCG@10, recall@100 and latency on a BEIR folder")
+    p.add_argument("dir", metavar="DIR", help="folder with corpus.jsonl, queries.jsonl, qrels.tsv")
+    p.add_argument("--json", action="store_true")
+    p = commands.group("bench", "benchmarks").add(
+        "retrieval", cmd_bench, "memory (anonymous, file-backed) idle and while embedding"
+    )
+    p.add_argument("--runs", type=int, default=5, help="query timings per median")

