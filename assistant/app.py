@@ -19,6 +19,7 @@ from assistant.llm.local import LocalEngine
 from assistant.llm.models import resolve_model
 from assistant.llm.remote import CascadeEngine, RemoteEngine
 from assistant.registry import Registry, load_registry
+from assistant.retrieval.lazy import LazyStore
 from assistant.runner import Runner
 from assistant.service.timesync import build_sync_check
 from assistant.skill import SkillContext
@@ -42,6 +43,7 @@ class App:
     clock: Clock
     http: Fetcher
     state_dir: Path
+    store: LazyStore | None = None
     journal: Journal = field(init=False)
 
     def __post_init__(self) -> None:
@@ -57,6 +59,7 @@ class App:
             http=self.http,
             state_dir=self.state_dir / "skills" / skill,
             log=logging.getLogger(f"skill.{skill}"),
+            store=self.store,
         )
 
     def runner(self) -> Runner:
@@ -65,7 +68,7 @@ class App:
 
     def close(self) -> None:
         """Release the model, the speech worker and network connections."""
-        for part in (self.llm, self.speaker, self.http):
+        for part in (self.llm, self.speaker, self.http, self.store):
             close = getattr(part, "close", None)
             if close is not None:
                 close()
@@ -153,6 +156,7 @@ def build_app(
         clock=clock,
         http=HttpFetcher(config.news.fetch_limits()),
         state_dir=state,
+        store=LazyStore(config.retrieval, state),
     )
 
 

@@ -26,11 +26,11 @@ def rebuild_app(old: App) -> App:
 
 
 def retire_parts(apps: Iterable[App], keep: App) -> None:
-    """Close the model, speaker and HTTP client of `apps`, except the parts `keep` owns."""
-    kept = {id(keep.llm), id(keep.http), id(keep.speaker)}
+    """Close the model, speaker, HTTP client and store of `apps`, except the parts `keep` owns."""
+    kept = {id(keep.llm), id(keep.http), id(keep.speaker), id(keep.store)}
     closed: set[int] = set()
     for app in apps:
-        for part in (app.llm, app.http, app.speaker):
+        for part in (app.llm, app.http, app.speaker, app.store):
             if id(part) in kept or id(part) in closed:
                 continue
             closed.add(id(part))

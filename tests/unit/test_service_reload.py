@@ -24,7 +24,7 @@ schedule = "{cron}"
 
 def close_all(*apps: App) -> None:
     """Close what each app built, speakers included (App.close leaves those)."""
-    nothing: Any = SimpleNamespace(llm=None, http=None, speaker=None)
+    nothing: Any = SimpleNamespace(llm=None, http=None, speaker=None, store=None)
     retire_parts(apps, keep=nothing)
 
 
@@ -73,8 +73,8 @@ class Part:
 
 def test_retired_parts_are_closed_once_and_the_originals_never(tmp_path: Path) -> None:
     shared, first_http, second_http, speaker = Part(), Part(), Part(), Part()
-    original: Any = SimpleNamespace(llm=shared, http=first_http, speaker=speaker)
-    reloaded: Any = SimpleNamespace(llm=shared, http=second_http, speaker=speaker)
-    again: Any = SimpleNamespace(llm=shared, http=second_http, speaker=speaker)
+    original: Any = SimpleNamespace(llm=shared, http=first_http, speaker=speaker, store=None)
+    reloaded: Any = SimpleNamespace(llm=shared, http=second_http, speaker=speaker, store=None)
+    again: Any = SimpleNamespace(llm=shared, http=second_http, speaker=speaker, store=None)
     retire_parts([reloaded, again], keep=original)
     assert (shared.closed, first_http.closed, second_http.closed, speaker.closed) == (0, 0, 1, 0)
