@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -21,6 +23,7 @@ from assistant.speech.settings import SpeechSection
 
 REPO_CONFIG = Path(__file__).resolve().parent.parent / "config" / "assistant.toml"
 
+BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 Cron = Annotated[str, AfterValidator(check_cron)]
 
 
@@ -73,12 +76,18 @@ class Config(Section):
         return value
 
 
+def _key_part(part: object) -> str:
+    """A key as written in TOML: bare when it can be, quoted otherwise (one line, always)."""
+    text = str(part)
+    return text if BARE_KEY.fullmatch(text) else json.dumps(text)
+
+
 def format_errors(error: ValidationError, prefix: str = "") -> list[str]:
     """Turn a pydantic error into one line per problem, each naming its dotted key."""
     lines = []
     head = prefix.split(".") if prefix else []
     for item in error.errors():
-        key = ".".join(str(part) for part in [*head, *item["loc"]])
+        key = ".".join(_key_part(part) for part in [*head, *item["loc"]])
         if item["type"] == "extra_forbidden":
             problem = "unknown key"
         else:

@@ -50,7 +50,8 @@ class WallClockCronTrigger(CronTrigger):  # type: ignore[misc]
         while (
             moment is not None
             and previous_fire_time is not None
-            and moment.replace(tzinfo=None) == previous_fire_time.replace(tzinfo=None)
+            # <=, not ==: with two runs in the repeated hour, 01:00 must not come back either.
+            and moment.replace(tzinfo=None) <= previous_fire_time.replace(tzinfo=None)
         ):
             moment = super().get_next_fire_time(moment, moment)
         return moment

@@ -130,6 +130,8 @@ class Daemon:
         if jump is not None:
             self.last_jump_s = jump
             log.warning("the wall clock jumped %+.0fs; re-reading the schedule", jump)
+            if jump < 0:
+                self._reschedule_from_now()
             # APScheduler sleeps on a monotonic timeout; wake it to look at the new time.
             self.scheduler.wakeup()
         self._check_hold()
@@ -141,6 +143,13 @@ class Daemon:
         if line != self._last_status:
             self._last_status = line
             self.notifier.status(line)
+
+    def _reschedule_from_now(self) -> None:
+        """After a step back, next runs computed before it lie too far ahead: recompute them."""
+        now = datetime.now(self.app.clock.tz)
+        for job in self.scheduler.get_jobs():
+            if job.next_run_time is not None:  # a paused job stays paused
+                job.modify(next_run_time=job.trigger.get_next_fire_time(None, now))
 
     def sync(self) -> bool:
         """True when the clock is synchronised (the injected check, else the app's clock)."""

@@ -56,6 +56,8 @@ def cap(text: str, max_chars: int) -> str:
     """Shorten to at most `max_chars`, at a word boundary when there is one."""
     if len(text) <= max_chars:
         return text
+    if max_chars < len(ELLIPSIS):  # no room for the ellipsis itself
+        return text[:max_chars].rstrip()
     room = max(0, max_chars - len(ELLIPSIS))
     cut = text[:room]
     space = cut.rfind(" ")

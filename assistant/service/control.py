@@ -159,6 +159,8 @@ def parse_request(raw: bytes) -> Request:
         request = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ControlError(f"malformed request: not JSON: {exc}") from None
+    except RecursionError:
+        raise ControlError("malformed request: nested too deeply") from None
     if not isinstance(request, dict):
         raise ControlError("malformed request: want a JSON object")
     if not isinstance(request.get("command"), str):
