@@ -1,0 +1,131 @@
+"""Shared pieces of the reliability suite: the summary line, a fake systemd, the daemon."""
+
+from __future__ import annotations
+
+import os
+import queue
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+BIN = Path(sys.executable).parent / "assistant"
+
+
+def report(row: str, **figures: object) -> str:
+    """Print the one `reliability:` summary line of a test (collected with `pytest -s`)."""
+    parts = " ".join(f"{key}={value}" for key, value in figures.items())
+    line = f"reliability: {row} {parts}"
+    print(f"\n{line}")
+    return line
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, step: float = 0.1) -> bool:
+    """Poll `predicate` until it holds or `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
+
+
+class Systemd:
+    """The manager's end of NOTIFY_SOCKET: a datagram socket read by a thread."""
+
+    def __init__(self, path: Path) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(path))
+        self.sock.settimeout(0.2)
+        self.messages: list[tuple[float, dict[str, str]]] = []
+        self.inbox: queue.Queue[dict[str, str]] = queue.Queue()
+        self.closed = threading.Event()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        while not self.closed.is_set():
+            try:
+                data = self.sock.recv(4096).decode()
+            except TimeoutError:
+                continue
+            fields = dict(line.split("=", 1) for line in data.splitlines() if "=" in line)
+            self.messages.append((time.monotonic(), fields))
+            self.inbox.put(fields)
+
+    def receive(self, until: str, timeout: float) -> dict[str, str]:
+        """Wait for the next datagram holding the field `until` (e.g. "READY")."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                fields = self.inbox.get(timeout=left)
+            except queue.Empty:
+                break
+            if until in fields:
+                return fields
+        raise AssertionError(f"no {until} within {timeout}s")
+
+    def last(self, field: str) -> float | None:
+        """When the last datagram with `field` arrived (monotonic), or None."""
+        times = [t for t, fields in self.messages if field in fields]
+        return times[-1] if times else None
+
+    def close(self) -> None:
+        self.closed.set()
+        self.reader.join(2)
+        self.sock.close()
+
+
+def plugin_dir(root: Path, modules: dict[str, str], entry_points: dict[str, str]) -> Path:
+    """A folder for PYTHONPATH holding plugin modules and a dist-info naming their entry points.
+
+    importlib.metadata finds the dist-info on sys.path, so nothing is installed into the venv.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    for name, source in modules.items():
+        (root / f"{name}.py").write_text(textwrap.dedent(source))
+    info = root / "reliability_plugins-0.1.dist-info"
+    info.mkdir(exist_ok=True)
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: reliability-plugins\nVersion: 0.1\n"
+    )
+    lines = "".join(f"{name} = {target}\n" for name, target in entry_points.items())
+    (info / "entry_points.txt").write_text(f"[assistant.skills]\n{lines}")
+    return root
+
+
+def environment(**extra: str) -> dict[str, str]:
+    """This test's environment (state and runtime dirs from conftest) plus `extra`."""
+    env = os.environ.copy()
+    env.update(extra)
+    return env
+
+
+def start_daemon(config: Path, env: dict[str, str], prelude: str = "") -> subprocess.Popen[str]:
+    """`assistant run` in a subprocess; `prelude` is Python run first (to inject a fault)."""
+    code = (
+        f"import sys\n{textwrap.dedent(prelude)}\nfrom assistant.cli import main\nsys.exit(main())"
+    )
+    return subprocess.Popen(
+        [sys.executable, "-c", code, "--config", str(config), "run"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def stop_daemon(proc: subprocess.Popen[str], timeout: float = 10) -> tuple[int, str]:
+    """SIGTERM the daemon; return its exit code and what it logged."""
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        _out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _out, err = proc.communicate()
+    return proc.returncode, err
