@@ -1,10 +1,14 @@
-"""Running the real `assistant` command in a subprocess."""
+"""Helpers for tests of real processes: the `assistant` command, and a systemd stand-in."""
 
 from __future__ import annotations
 
 import os
+import queue
+import socket
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 BIN = Path(sys.executable).parent / "assistant"
@@ -25,3 +29,53 @@ def assistant(
     if check and done.returncode != 0:
         raise AssertionError(f"assistant {' '.join(args)} exited {done.returncode}:\n{done.stderr}")
     return done
+
+
+class Systemd:
+    """The manager's end of NOTIFY_SOCKET: a datagram socket read by a thread."""
+
+    def __init__(self, path: Path) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(path))
+        self.sock.settimeout(0.2)
+        self.messages: list[tuple[float, dict[str, str]]] = []
+        self.inbox: queue.Queue[dict[str, str]] = queue.Queue()
+        self.closed = threading.Event()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        while not self.closed.is_set():
+            try:
+                data = self.sock.recv(4096).decode()
+            except TimeoutError:
+                continue
+            fields = dict(line.split("=", 1) for line in data.splitlines() if "=" in line)
+            self.messages.append((time.monotonic(), fields))
+            self.inbox.put(fields)
+
+    def receive(self, until: str, timeout: float) -> dict[str, str]:
+        """Wait for the next datagram holding the field `until` (e.g. "READY")."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                fields = self.inbox.get(timeout=left)
+            except queue.Empty:
+                break
+            if until in fields:
+                return fields
+        raise AssertionError(f"no {until} within {timeout}s; got {self.messages[-20:]}")
+
+    def last(self, field: str) -> float | None:
+        """When the last datagram with `field` arrived (monotonic), or None."""
+        times = [t for t, fields in self.messages if field in fields]
+        return times[-1] if times else None
+
+    def count(self, field: str) -> int:
+        """How many datagrams so far held `field`."""
+        return sum(field in fields for _t, fields in self.messages)
+
+    def close(self) -> None:
+        self.closed.set()
+        self.reader.join(2)
+        self.sock.close()

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import signal
 import socket
 import subprocess
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +17,7 @@ import pytest
 
 from assistant.service.client import send_request
 from skills.clock import UNSURE
-from tests.integration.helpers import BIN, assistant
+from tests.integration.helpers import BIN, Systemd, assistant
 
 pytestmark = pytest.mark.slow
 
@@ -35,50 +33,6 @@ sync_wait_s = {wait}
 schedule = "{schedule}"
 use_llm = false
 """
-
-
-class Systemd:
-    """The manager's end of NOTIFY_SOCKET: a real AF_UNIX datagram socket, read all along."""
-
-    def __init__(self, path: Path) -> None:
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(str(path))
-        self.sock.settimeout(0.2)
-        self.messages: list[dict[str, str]] = []
-        self.inbox: queue.Queue[dict[str, str]] = queue.Queue()
-        self.closed = threading.Event()
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        while not self.closed.is_set():
-            try:
-                data = self.sock.recv(4096).decode()
-            except TimeoutError:
-                continue
-            fields = dict(line.split("=", 1) for line in data.splitlines())
-            self.messages.append(fields)
-            self.inbox.put(fields)
-
-    def receive(self, until: str, timeout: float) -> dict[str, str]:
-        """Wait for the next datagram with the field `until` (e.g. "READY")."""
-        deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                fields = self.inbox.get(timeout=left)
-            except queue.Empty:
-                break
-            if until in fields:
-                return fields
-        raise AssertionError(f"no {until} within {timeout}s; got {self.messages[-20:]}")
-
-    def count(self, field: str) -> int:
-        return sum(field in fields for fields in self.messages)
-
-    def close(self) -> None:
-        self.closed.set()
-        self.reader.join(2)
-        self.sock.close()
 
 
 @pytest.fixture

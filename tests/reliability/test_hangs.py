@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from assistant.service.client import send_request
+from tests.integration.helpers import Systemd
 from tests.reliability.helpers import (
-    Systemd,
     environment,
     plugin_dir,
     report,
