@@ -123,6 +123,19 @@ def load_config(path: Path | None) -> Config:
         raise ConfigError([where + line for line in format_errors(exc)]) from None
 
 
+def cache_dir() -> Path:
+    """Return the cache dir (files rebuilt when lost): $ASSISTANT_CACHE_DIR, $CACHE_DIRECTORY,
+    $XDG_CACHE_HOME/assistant, ~/.cache/assistant."""
+    explicit = os.environ.get("ASSISTANT_CACHE_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    systemd = os.environ.get("CACHE_DIRECTORY")
+    if systemd:
+        return Path(systemd.split(":")[0])
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return Path(xdg) / "assistant" if xdg else Path.home() / ".cache" / "assistant"
+
+
 def state_dir() -> Path:
     """Return the state dir: $ASSISTANT_STATE_DIR, $STATE_DIRECTORY, ~/.local/state/assistant."""
     explicit = os.environ.get("ASSISTANT_STATE_DIR")

@@ -30,40 +30,58 @@ def _median_ms(fn: Any, runs: int) -> float:
 
 
 def measure(runs: int = 5) -> dict[str, Any]:
-    """Stages in an order that keeps torch out of this process until the inline stage."""
-    from assistant.retrieval.embedder import MiniLMEmbedder
+    """Stages in an order that keeps torch out of this process until the last stage."""
+    from assistant.retrieval.embedder import EmbedSpec
     from assistant.retrieval.indexer import index_paths
-    from assistant.retrieval.store import build_store
+    from assistant.retrieval.store import build_store, embed_spec
     from assistant.retrieval.worker import WorkerEmbedder
 
+    onnx = embed_spec(RetrievalSection(embed_backend="onnx"))
     out: dict[str, Any] = {"baseline_start": rss_split()}
     with tempfile.TemporaryDirectory() as tmp:
         notes = Path(tmp) / "notes"
         notes.mkdir()
         for name, text in NOTES.items():
             (notes / name).write_text(text, encoding="utf-8")
-        worker = WorkerEmbedder(idle_s=1.0)
+        worker = WorkerEmbedder(onnx, idle_s=1.0)
         with build_store(RetrievalSection(), Path(tmp) / "state", embedder=worker) as store:
             index_paths(store, [notes])
             worker.close()
             out["idle"] = rss_split()
             worker.embed(BATCH)
             out["embedding_worker"] = {"daemon": rss_split(), "worker": rss_split(worker.pid or 0)}
-            out["hybrid_query_ms_p50"] = _median_ms(lambda: store.search(QUERY, 5), runs)
+            out["hybrid_query_ms_p50_worker"] = _median_ms(lambda: store.search(QUERY, 5), runs)
             while worker.pid is not None:
                 time.sleep(0.1)
             out["after_worker_idle_stop"] = rss_split()
             store.embedder = None
             out["bm25_query_ms_p50"] = _median_ms(lambda: store.search(QUERY, 5), runs)
-        inline = MiniLMEmbedder(idle_s=3600)
-        inline.embed(BATCH)
-        out["embedding_inline"] = rss_split()
-        inline.close()
-        out["after_inline_unload"] = rss_split()
+            # The same store and query, the model in this process: onnxruntime, then torch.
+            for backend, spec in (("onnx", onnx), ("torch", EmbedSpec(backend="torch"))):
+                inline = spec.build(idle_s=3600)
+                inline.embed(BATCH)
+                out[f"embedding_inline_{backend}"] = rss_split()
+                store.embedder = inline
+                out[f"hybrid_query_ms_p50_{backend}"] = _median_ms(
+                    lambda: store.search(QUERY, 5), runs
+                )
+                inline.close()
+                out[f"after_inline_unload_{backend}"] = rss_split()
+            store.embedder = None
     idle = out["idle"]["anon_mb"] or 1.0
     out["ratios_vs_idle_anon"] = {
-        "embedding_worker": round(out["embedding_worker"]["daemon"]["anon_mb"] / idle, 2),
-        "embedding_inline": round(out["embedding_inline"]["anon_mb"] / idle, 2),
-        "after_inline_unload": round(out["after_inline_unload"]["anon_mb"] / idle, 2),
+        stage: round(out[stage]["anon_mb"] / idle, 2)
+        for stage in (
+            "embedding_inline_onnx",
+            "after_inline_unload_onnx",
+            "embedding_inline_torch",
+            "after_inline_unload_torch",
+        )
     }
+    out["ratios_vs_idle_anon"]["embedding_worker"] = round(
+        out["embedding_worker"]["daemon"]["anon_mb"] / idle, 2
+    )
+    out["query_ratio_onnx_vs_torch"] = round(
+        out["hybrid_query_ms_p50_onnx"] / max(out["hybrid_query_ms_p50_torch"], 1e-9), 2
+    )
     return out

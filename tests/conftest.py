@@ -1,4 +1,4 @@
-"""Shared fixtures: every test gets its own state dir, never the user's."""
+"""Shared fixtures: every test gets its own state dir, never the user's (nor their cache)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,20 @@ from pathlib import Path
 import pytest
 
 
+@pytest.fixture(scope="session")
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache dir for the session: the ONNX export of MiniLM is made once, not per test."""
+    return tmp_path_factory.mktemp("cache")
+
+
 @pytest.fixture(autouse=True)
-def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Point ASSISTANT_STATE_DIR at a fresh folder."""
+def state_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_cache: Path
+) -> Iterator[Path]:
+    """Point ASSISTANT_STATE_DIR at a fresh folder (and the cache dir at the shared one)."""
     state = tmp_path / "state"
     monkeypatch.setenv("ASSISTANT_STATE_DIR", str(state))
+    monkeypatch.setenv("ASSISTANT_CACHE_DIR", str(shared_cache))
     # Tests decide themselves whether the clock is synchronised (this machine may not say).
     monkeypatch.setenv("ASSISTANT_CLOCK_SYNC", "yes")
     # A short path of its own: a Unix socket path is capped at 107 bytes.

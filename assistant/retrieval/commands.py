@@ -92,15 +92,24 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     """nDCG@10 and recall@100 of bm25, dense and hybrid on a BEIR-layout folder."""
-    from assistant.retrieval.embedder import MiniLMEmbedder
+    from pydantic import ValidationError
+
+    from assistant.retrieval.errors import EvalError
     from assistant.retrieval.evaluate import evaluate, load_beir
     from assistant.retrieval.hybrid import DenseOptions, Fusion
+    from assistant.retrieval.store import embed_spec
 
     s = _section(args)
-    data = load_beir(Path(args.dir))
-    embedder = MiniLMEmbedder(batch=s.embed_batch)
+    overrides = {"embed_backend": args.embed_backend, "embed_precision": args.embed_precision}
     try:
-        embedder.embed(["warm up"])  # loading the model is not part of the build time
+        s = type(s).model_validate({**s.model_dump(), **{k: v for k, v in overrides.items() if v}})
+    except ValidationError as exc:
+        problem = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+        raise EvalError(f"--embed-backend, --embed-precision: {problem}") from exc
+    data = load_beir(Path(args.dir))
+    embedder = embed_spec(s).build(batch=s.embed_batch, idle_s=3600)
+    try:
+        embedder.embed(["warm up"])  # loading (or exporting) the model is not build time
         result = evaluate(
             data,
             embedder,
@@ -109,6 +118,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         )
     finally:
         embedder.close()
+    result["embed_backend"] = s.embed_backend
+    result["embed_precision"] = s.embed_precision
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
@@ -118,7 +129,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
             f"{result[arm]['recall@100']:.4f}"
         )
     print(
-        f"{result['docs']} docs, {result['queries']} queries; build {result['build_s']} s; "
+        f"{result['docs']} docs, {result['queries']} queries; build {result['build_s']} s "
+        f"({result['embed_docs_per_s']} docs/s, {result['embed_backend']} "
+        f"{result['embed_precision']}); "
         f"query p50 {result['query_ms_p50']} ms, p95 {result['query_ms_p95']} ms; "
         f"bm25 p50 {result['bm25_query_ms_p50']} ms"
     )
@@ -130,7 +143,19 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from bench.retrieval import measure
 
     result = measure(runs=args.runs)
-    print(json.dumps(result, indent=2))
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    stages = {k: v for k, v in result.items() if isinstance(v, dict) and "anon_mb" in v}
+    stages["embedding_worker (daemon)"] = result["embedding_worker"]["daemon"]
+    stages["embedding_worker (worker)"] = result["embedding_worker"]["worker"]
+    for stage, value in stages.items():
+        print(f"{stage:<28} anon {value['anon_mb']:7.1f} MiB  file {value['file_mb']:7.1f} MiB")
+    print(
+        f"hybrid query p50: onnx {result['hybrid_query_ms_p50_onnx']} ms, torch "
+        f"{result['hybrid_query_ms_p50_torch']} ms (ratio {result['query_ratio_onnx_vs_torch']}), "
+        f"worker {result['hybrid_query_ms_p50_worker']} ms; bm25 {result['bm25_query_ms_p50']} ms"
+    )
     return 0
 
 
@@ -148,7 +173,18 @@ def register(commands: Commands) -> None:
     p = group.add("retrieval", cmd_eval, "nDCG@10, recall@100 and latency on a BEIR folder")
     p.add_argument("dir", metavar="DIR", help="folder with corpus.jsonl, queries.jsonl, qrels.tsv")
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--embed-backend",
+        choices=("onnx", "torch"),
+        help="run MiniLM on this runtime instead of [retrieval] embed_backend",
+    )
+    p.add_argument(
+        "--embed-precision",
+        choices=("fp32", "int8"),
+        help="ONNX weights of this precision instead of [retrieval] embed_precision",
+    )
     p = commands.group("bench", "benchmarks").add(
         "retrieval", cmd_bench, "memory (anonymous, file-backed) idle and while embedding"
     )
+    p.add_argument("--json", action="store_true")
     p.add_argument("--runs", type=int, default=5, help="query timings per median")

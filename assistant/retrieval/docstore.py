@@ -25,7 +25,10 @@ CREATE TABLE IF NOT EXISTS chunks (
     heading TEXT NOT NULL, text TEXT NOT NULL, ordinal INTEGER NOT NULL, vector BLOB
 );
 CREATE INDEX IF NOT EXISTS chunks_origin ON chunks(origin);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+# Catalogues from before the meta table hold vectors of the only embedder there was.
+FIRST_EMBEDDER = "minilm"
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,18 @@ class DocStore:
                     for i, v in zip(ids, vectors, strict=True)
                 ],
             )
+
+    def claim_vectors(self, identity: str) -> bool:
+        """Mark cached vectors as `identity`'s, dropping another embedder's; True if dropped."""
+        rows = self._query("SELECT value FROM meta WHERE key = 'embedder'")
+        owner = rows[0][0] if rows else FIRST_EMBEDDER
+        if rows and owner == identity:
+            return False
+        with self._write() as db:
+            if owner != identity:
+                db.execute("UPDATE chunks SET vector = NULL")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('embedder', ?)", (identity,))
+        return owner != identity
 
     def get_chunks(self, ids: Sequence[int]) -> dict[int, ChunkRow]:
         """The chunks with these ids that still exist."""

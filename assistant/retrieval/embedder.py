@@ -10,6 +10,8 @@ import re
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -18,6 +20,14 @@ from assistant.retrieval.errors import EmbedderError
 
 log = logging.getLogger(__name__)
 DIM = 384
+# Offline always; and no progress bars from the model loader on the daemon's stderr.
+QUIET_OFFLINE = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
+    "TOKENIZERS_PARALLELISM": "false",
+}
 
 
 class Embedder(Protocol):
@@ -45,12 +55,8 @@ def model_path() -> str:
 
 def load_minilm(threads: int = 0) -> Any:
     """Load the bundled MiniLM with sentence-transformers, offline; raise EmbedderError."""
-    # Never reach for the network: the model is a local folder. No progress bars either.
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # Never reach for the network: the model is a local folder.
+    os.environ.update(QUIET_OFFLINE)
     path = model_path()
     try:
         import torch
@@ -74,8 +80,50 @@ def _set_threads(count: int, threads: int) -> None:
     torch.set_num_threads(1 if count <= SMALL_BATCH else threads or os.cpu_count() or 1)
 
 
-class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 in this process, loaded lazily and dropped after `idle_s` unused."""
+@dataclass(frozen=True)
+class EmbedSpec:
+    """Which runtime runs MiniLM: "onnx" (fp32 or int8, exported once into `cache`) or "torch"."""
+
+    backend: str = "onnx"
+    precision: str = "fp32"
+    cache: Path | None = None
+    threads: int = 0
+
+    @property
+    def identity(self) -> str:
+        """Names the vectors: fp32 ONNX and torch give the same ones, int8 slightly different."""
+        return "minilm-int8" if self.backend == "onnx" and self.precision == "int8" else "minilm"
+
+    def build(self, *, batch: int = 32, idle_s: float = 120.0) -> IdleModel:
+        """An in-process embedder for this spec."""
+        if self.backend == "torch":
+            return MiniLMEmbedder(batch=batch, idle_s=idle_s, threads=self.threads)
+        if self.cache is None:
+            raise EmbedderError("the ONNX embedder needs a cache folder")
+        from assistant.retrieval.onnxembed import OnnxEmbedder
+
+        return OnnxEmbedder(
+            self.cache, precision=self.precision, batch=batch, idle_s=idle_s, threads=self.threads
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The spec as a JSON object (the worker gets it this way)."""
+        return {**asdict(self), "cache": str(self.cache) if self.cache else None}
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> EmbedSpec:
+        """The inverse of to_json()."""
+        cache = raw.get("cache")
+        return cls(
+            backend=str(raw.get("backend", "onnx")),
+            precision=str(raw.get("precision", "fp32")),
+            cache=Path(cache) if cache else None,
+            threads=int(raw.get("threads", 0)),
+        )
+
+
+class IdleModel:
+    """A model loaded on first use and dropped after `idle_s` unused; subclasses say how."""
 
     dim = DIM
 
@@ -92,24 +140,22 @@ class MiniLMEmbedder:
         """True while the model is in memory."""
         return self._model is not None
 
+    def _load(self) -> Any:
+        """Load and return the model; raise EmbedderError."""
+        raise NotImplementedError
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        """Embed with the loaded model; raise EmbedderError."""
+        raise NotImplementedError
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embed `texts` into unit vectors."""
         if not texts:
             return np.empty((0, self.dim), np.float32)
         with self._lock:
             if self._model is None:
-                self._model = load_minilm(self.threads)
-            _set_threads(len(texts), self.threads)
-            try:
-                vectors = self._model.encode(
-                    list(texts),
-                    batch_size=self.batch,
-                    normalize_embeddings=True,
-                    convert_to_numpy=True,
-                    show_progress_bar=False,
-                )
-            except (RuntimeError, ValueError) as exc:
-                raise EmbedderError(f"embedding failed: {exc}") from exc
+                self._model = self._load()
+            vectors = self._encode(list(texts))
             self._arm_idle_timer()
         return np.asarray(vectors, dtype=np.float32)
 
@@ -121,7 +167,7 @@ class MiniLMEmbedder:
         self._timer.start()
 
     def close(self) -> None:
-        """Drop the model (torch itself stays imported: use the worker to shed it too)."""
+        """Drop the model (imported libraries stay: use the worker to shed them too)."""
         with self._lock:
             if self._timer is not None:
                 self._timer.cancel()
@@ -130,6 +176,27 @@ class MiniLMEmbedder:
                 self._model = None
                 gc.collect()
                 log.info("embedding model unloaded")
+
+
+class MiniLMEmbedder(IdleModel):
+    """all-MiniLM-L6-v2 on torch (sentence-transformers) in this process."""
+
+    def _load(self) -> Any:
+        return load_minilm(self.threads)
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        _set_threads(len(texts), self.threads)
+        try:
+            vectors = self._model.encode(
+                texts,
+                batch_size=self.batch,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        except (RuntimeError, ValueError) as exc:
+            raise EmbedderError(f"embedding failed: {exc}") from exc
+        return np.asarray(vectors, dtype=np.float32)
 
 
 WORD = re.compile(r"\w+")
@@ -142,10 +209,12 @@ class FakeEmbedder:
         self.dim = dim
         self.fail = fail
         self.calls = 0
+        self.texts: list[list[str]] = []
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embed deterministically; raise EmbedderError when built with fail=True."""
         self.calls += 1
+        self.texts.append(list(texts))
         if self.fail:
             raise EmbedderError("fake embedder failure")
         out = np.zeros((len(texts), self.dim), np.float32)
@@ -160,7 +229,7 @@ class FakeEmbedder:
         """Nothing to free."""
 
 
-def wait_idle(embedder: MiniLMEmbedder, timeout_s: float) -> bool:
+def wait_idle(embedder: IdleModel, timeout_s: float) -> bool:
     """Wait until `embedder` has unloaded its model (for tests and measurements)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

@@ -14,6 +14,12 @@ class RetrievalSection(Section):
 
     # "minilm" embeds with the bundled all-MiniLM-L6-v2; "none" answers with BM25 alone.
     embedder: Literal["minilm", "none"] = "minilm"
+    # "onnx": onnxruntime runs MiniLM (exported once from the bundled weights; same vectors,
+    # a query in a third of the time, no torch while embedding); "torch": sentence-transformers.
+    embed_backend: Literal["onnx", "torch"] = "onnx"
+    # "int8" (ONNX only): quantized weights, about twice the indexing speed for a small loss
+    # of quality (measured in docs/retrieval.md); changing it re-embeds at the next `index`.
+    embed_precision: Literal["fp32", "int8"] = "fp32"
     # "worker": torch lives in a child process that exits after `idle_unload_s` (the daemon
     # stays small); "inline": in this process, unloaded after idle (fastest for one-shot commands).
     embed_in: Literal["worker", "inline"] = "worker"
@@ -38,7 +44,9 @@ class RetrievalSection(Section):
     ask_top_k: int = Field(3, ge=1, le=20)
 
     @model_validator(mode="after")
-    def _some_weight(self) -> RetrievalSection:
+    def _consistent(self) -> RetrievalSection:
         if self.weight_bm25 == 0 and self.weight_dense == 0:
             raise ValueError("weight_bm25 and weight_dense cannot both be 0")
+        if self.embed_precision == "int8" and self.embed_backend != "onnx":
+            raise ValueError('embed_precision "int8" needs embed_backend "onnx"')
         return self

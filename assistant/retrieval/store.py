@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from assistant.retrieval.docstore import DocStore
-from assistant.retrieval.embedder import Embedder
+from assistant.retrieval.embedder import Embedder, EmbedSpec
 from assistant.retrieval.errors import EmbedderError, StoreError
 from assistant.retrieval.generations import current_name, load_generation, write_generation
 from assistant.retrieval.hybrid import DenseOptions, Fusion, HybridIndex
@@ -72,6 +72,8 @@ class Store:
         self.generation: str | None = None
         self.index = HybridIndex.build(np.empty(0, np.int64), [], None)
         self.index_stamp = stamp(np.empty(0, np.int64))
+        self.identity = EmbedSpec(section.embed_backend, section.embed_precision).identity
+        self.index_identity = self.identity
         self.reload()
 
     @property
@@ -87,6 +89,7 @@ class Store:
             if gen is not None:
                 self.index = HybridIndex.load(gen.path, gen.meta, self.section.hnsw_ef_search)
                 self.generation, self.index_stamp = gen.name, str(gen.meta.get("stamp", ""))
+                self.index_identity = str(gen.meta.get("embedder", "none"))
                 return
             self.generation = None
         if self.docs.count():
@@ -139,6 +142,8 @@ class Store:
             return None, f"embedder failed: {exc}"
 
     def _build_index(self, progress: Progress | None) -> HybridIndex:
+        if self.embedder is not None and self.docs.claim_vectors(self.identity):
+            log.warning("embedding every chunk again: the embedder is now %s", self.identity)
         rows = self.docs.all_chunks()
         ids = np.array([r[0] for r in rows], np.int64)
         texts = [r[1] for r in rows]
@@ -181,16 +186,20 @@ class Store:
         def fill(folder: Path) -> dict[str, Any]:
             meta = index.save(folder)
             meta["stamp"] = new_stamp
-            meta["embedder"] = self.section.embedder if self.embedder else "none"
+            meta["embedder"] = self.identity if self.embedder else "none"
             return meta
 
         name = write_generation(self.root, fill, keep=self.section.keep_generations)
         with self._lock:
             self.index, self.generation, self.index_stamp = index, name, new_stamp
+            self.index_identity = self.identity if self.embedder else "none"
         return name
 
     def is_stale(self) -> bool:
-        """True when the catalogue holds chunks the current index does not (or vice versa)."""
+        """True when the catalogue holds chunks the current index does not (or vice versa), or
+        the index's vectors come from another embedder than the configured one."""
+        if self.embedder is not None and self.index_identity != self.identity:
+            return True
         rows = self.docs.all_chunks()
         return stamp(np.array([r[0] for r in rows], np.int64)) != self.index_stamp
 
@@ -237,18 +246,31 @@ def open_docstore(path: Path) -> DocStore:
         return DocStore(path)
 
 
+def embed_spec(section: RetrievalSection) -> EmbedSpec:
+    """The config's embedding runtime; ONNX exports live in `<cache dir>/embedder-onnx`."""
+    from assistant.config import cache_dir
+
+    return EmbedSpec(
+        backend=section.embed_backend,
+        precision=section.embed_precision,
+        cache=cache_dir() / "embedder-onnx",
+    )
+
+
 def build_embedder(section: RetrievalSection) -> Embedder | None:
     """The embedder the config asks for (nothing is loaded until the first embed)."""
     if section.embedder == "none":
         return None
+    spec = embed_spec(section)
     if section.embed_in == "inline":
-        from assistant.retrieval.embedder import MiniLMEmbedder
-
-        return MiniLMEmbedder(batch=section.embed_batch, idle_s=section.idle_unload_s)
+        return spec.build(batch=section.embed_batch, idle_s=section.idle_unload_s)
     from assistant.retrieval.worker import WorkerEmbedder
 
     return WorkerEmbedder(
-        batch=section.embed_batch, idle_s=section.idle_unload_s, timeout_s=section.embed_timeout_s
+        spec,
+        batch=section.embed_batch,
+        idle_s=section.idle_unload_s,
+        timeout_s=section.embed_timeout_s,
     )
 
 

@@ -16,19 +16,11 @@ from typing import IO, Any
 
 import numpy as np
 
-from assistant.retrieval.embedder import DIM
+from assistant.retrieval.embedder import DIM, QUIET_OFFLINE, EmbedSpec
 from assistant.retrieval.errors import EmbedderError
 
 log = logging.getLogger(__name__)
 HEADER = struct.Struct("<I")
-# Offline always; and no progress bars from the model loader on the daemon's stderr.
-QUIET_OFFLINE = {
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
-    "TRANSFORMERS_VERBOSITY": "error",
-    "TOKENIZERS_PARALLELISM": "false",
-}
 
 
 def write_frame(out: IO[bytes], payload: bytes) -> None:
@@ -67,7 +59,15 @@ class WorkerEmbedder:
 
     dim = DIM
 
-    def __init__(self, *, batch: int = 32, idle_s: float = 120.0, timeout_s: float = 120.0) -> None:
+    def __init__(
+        self,
+        spec: EmbedSpec | None = None,
+        *,
+        batch: int = 32,
+        idle_s: float = 120.0,
+        timeout_s: float = 120.0,
+    ) -> None:
+        self.spec = spec or EmbedSpec(backend="torch")
         self.batch = batch
         self.idle_s = idle_s
         self.timeout_s = timeout_s
@@ -94,6 +94,12 @@ class WorkerEmbedder:
         return vectors
 
     def _ask(self, texts: list[str]) -> np.ndarray:
+        if self._proc is None and self.spec.backend == "onnx" and self.spec.cache is not None:
+            # Exported here, under no deadline but the export's own, not in the worker: a
+            # first export takes a minute or more and must not count against `timeout_s`.
+            from assistant.retrieval.onnxembed import ensure_exported
+
+            ensure_exported(self.spec.cache)
         proc = self._proc or self._start()
         assert proc.stdin is not None and proc.stdout is not None
         write_frame(proc.stdin, json.dumps({"texts": texts, "batch": self.batch}).encode())
@@ -106,7 +112,7 @@ class WorkerEmbedder:
 
     def _start(self) -> subprocess.Popen[bytes]:
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "assistant.retrieval.worker"],
+            [sys.executable, "-m", "assistant.retrieval.worker", json.dumps(self.spec.to_json())],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env={**os.environ, **QUIET_OFFLINE},
@@ -146,12 +152,9 @@ class WorkerEmbedder:
             self._stop()
 
 
-def serve(inp: IO[bytes], out: IO[bytes]) -> None:
+def serve(inp: IO[bytes], out: IO[bytes], spec: EmbedSpec) -> None:
     """The worker's loop: a frame of texts in, a header frame and a vectors frame out."""
-    from assistant.retrieval.embedder import MiniLMEmbedder
-    from assistant.retrieval.errors import EmbedderError as Failure
-
-    embedder = MiniLMEmbedder(idle_s=1e9)
+    embedder = spec.build(idle_s=1e9)
     while True:
         try:
             request: dict[str, Any] = json.loads(read_frame(inp))
@@ -160,7 +163,7 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
         embedder.batch = int(request.get("batch", 32))
         try:
             vectors = embedder.embed(request["texts"])
-        except Failure as exc:
+        except EmbedderError as exc:
             write_frame(out, json.dumps({"ok": False, "error": str(exc)}).encode())
             continue
         write_frame(out, json.dumps({"ok": True}).encode())
@@ -171,4 +174,4 @@ if __name__ == "__main__":
     # stdout carries frames: anything a library prints must go to stderr instead.
     frames = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    serve(sys.stdin.buffer, frames)
+    serve(sys.stdin.buffer, frames, EmbedSpec.from_json(json.loads(sys.argv[1])))

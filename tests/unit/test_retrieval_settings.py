@@ -18,6 +18,7 @@ def test_defaults_are_the_tuned_fusion() -> None:
     section = load_config(None).retrieval
     assert (section.rrf_k, section.weight_bm25, section.weight_dense) == (5, 1.2, 1.0)
     assert section.embed_in == "worker"
+    assert (section.embed_backend, section.embed_precision) == ("onnx", "fp32")
 
 
 @pytest.mark.parametrize(
@@ -27,6 +28,8 @@ def test_defaults_are_the_tuned_fusion() -> None:
         ('embedder = "bert"', "retrieval.embedder"),
         ("rrf_k = 0", "retrieval.rrf_k"),
         ("colour = 1", "retrieval.colour: unknown key"),
+        ('embed_backend = "torch"\nembed_precision = "int8"', 'needs embed_backend "onnx"'),
+        ('embed_precision = "int4"', "retrieval.embed_precision"),
     ],
 )
 def test_bad_keys_name_the_problem(tmp_path: Path, body: str, problem: str) -> None:

@@ -106,6 +106,26 @@ def test_vectors_are_cached_and_not_recomputed(notes: Path, state_dir: Path) -> 
     assert embedder.calls == calls
 
 
+def test_another_embedder_reembeds_everything_at_the_next_index(
+    notes: Path, state_dir: Path
+) -> None:
+    fp32 = FakeEmbedder()
+    with build_store(RetrievalSection(), state_dir, embedder=fp32) as store:
+        index_paths(store, [notes])
+        chunks = store.docs.count()
+    int8 = FakeEmbedder()
+    section = RetrievalSection(embed_precision="int8")
+    with build_store(section, state_dir, embedder=int8) as store:
+        assert store.is_stale()
+        report = index_paths(store, [notes])
+        assert not (report.added or report.updated or report.removed)
+        assert sum(len(t) for t in int8.texts) == chunks
+        assert not store.is_stale()
+    with build_store(section, state_dir, embedder=int8) as store:
+        assert not store.is_stale()
+        assert store.docs.claim_vectors("minilm-int8") is False
+
+
 def test_a_missing_path_is_a_clear_error(state_dir: Path, tmp_path: Path) -> None:
     with _store(state_dir) as store, pytest.raises(StoreError, match="no such file"):
         index_paths(store, [tmp_path / "nope"])

@@ -1,0 +1,127 @@
+"""MiniLM exported to ONNX: the same vectors as torch, no torch when embedding, damage recovered."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.retrieval.embedder import EmbedSpec, MiniLMEmbedder
+from assistant.retrieval.errors import EmbedderError
+from assistant.retrieval.onnxembed import FILES, OnnxEmbedder, _run_export, ensure_exported
+from assistant.retrieval.worker import WorkerEmbedder
+
+pytestmark = pytest.mark.slow
+TEXTS = [
+    "How often should I water the tomato plants?",
+    "Tomatoes need watering every second morning.",
+    "The bicycle chain was replaced in March.",
+    # Longer than the tokenizer's own 128-token padding, shorter than MiniLM's 256 cut.
+    " ".join(["The garden diary notes rain, sun, frost and the first ripe tomato."] * 14),
+]
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An export made once for this module (it exercises the whole export path)."""
+    folder = tmp_path_factory.mktemp("onnx-cache")
+    ensure_exported(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def torch_vectors() -> np.ndarray:
+    """The reference: sentence-transformers on torch."""
+    embedder = MiniLMEmbedder(idle_s=600)
+    try:
+        return embedder.embed(TEXTS)
+    finally:
+        embedder.close()
+
+
+def test_fp32_gives_the_vectors_of_sentence_transformers(
+    cache: Path, torch_vectors: np.ndarray
+) -> None:
+    vectors = OnnxEmbedder(cache).embed(TEXTS)
+    assert vectors.shape == (len(TEXTS), 384)
+    assert np.min(np.sum(vectors * torch_vectors, axis=1)) > 0.9999
+
+
+def test_int8_stays_close_and_keeps_the_meaning(cache: Path, torch_vectors: np.ndarray) -> None:
+    vectors = OnnxEmbedder(cache, precision="int8").embed(TEXTS)
+    assert np.min(np.sum(vectors * torch_vectors, axis=1)) > 0.98
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
+
+
+def test_batch_order_and_padding_do_not_change_a_vector(cache: Path) -> None:
+    embedder = OnnxEmbedder(cache, batch=2)
+    alone = np.vstack([embedder.embed([t]) for t in TEXTS])
+    together = embedder.embed(TEXTS)
+    assert np.allclose(alone, together, atol=1e-5)
+
+
+def test_a_second_export_is_not_needed(cache: Path) -> None:
+    folder = ensure_exported(cache)
+    stamps = {name: (folder / name).stat().st_mtime_ns for name in FILES.values()}
+    assert ensure_exported(cache) == folder
+    assert {name: (folder / name).stat().st_mtime_ns for name in FILES.values()} == stamps
+    assert [p.name for p in cache.iterdir() if p.is_dir()] == [folder.name]
+
+
+def test_embedding_with_onnx_never_imports_torch(cache: Path) -> None:
+    code = (
+        "import sys, json; from pathlib import Path;"
+        "from assistant.retrieval.onnxembed import OnnxEmbedder;"
+        f"v = OnnxEmbedder(Path({str(cache)!r})).embed(['hello there']);"
+        "print(json.dumps({'shape': list(v.shape),"
+        " 'torch': [m for m in ('torch', 'sentence_transformers') if m in sys.modules]}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    assert json.loads(done.stdout) == {"shape": [1, 384], "torch": []}
+
+
+def test_the_onnx_worker_carries_no_torch(cache: Path, torch_vectors: np.ndarray) -> None:
+    worker = WorkerEmbedder(EmbedSpec(backend="onnx", cache=cache), idle_s=60, timeout_s=120)
+    try:
+        vectors = worker.embed(TEXTS)
+        assert worker.pid is not None
+        maps = Path(f"/proc/{worker.pid}/maps").read_text()
+        assert "onnxruntime" in maps
+        assert "libtorch" not in maps
+        assert np.min(np.sum(vectors * torch_vectors, axis=1)) > 0.9999
+    finally:
+        worker.close()
+
+
+def test_a_damaged_export_is_an_error_then_exported_again(
+    tmp_path: Path, cache: Path, torch_vectors: np.ndarray
+) -> None:
+    source = ensure_exported(cache)
+    mine = tmp_path / "cache"
+    folder = mine / source.name
+    folder.mkdir(parents=True)
+    for name in FILES.values():
+        (folder / name).write_bytes((source / name).read_bytes()[:4096])
+    embedder = OnnxEmbedder(mine)
+    with pytest.raises(EmbedderError, match="cannot load the ONNX model"):
+        embedder.embed(["hello"])
+    assert not folder.exists()
+    vectors = embedder.embed(TEXTS)
+    assert np.min(np.sum(vectors * torch_vectors, axis=1)) > 0.9999
+
+
+def test_a_failed_export_is_one_line_naming_the_cause(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(EmbedderError) as caught:
+        _run_export(blocker / "export", timeout_s=300)
+    message = str(caught.value)
+    assert message.startswith("ONNX export failed:")
+    assert "\n" not in message
