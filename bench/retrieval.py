@@ -1,7 +1,9 @@
-"""Memory of the retrieval store in a daemon-like process: idle, embedding in the worker, inline."""
+"""The retrieval store in a daemon-like process: memory idle and while embedding (worker,
+inline), query time, and embedding throughput of onnxruntime fp32 / int8 against torch."""
 
 from __future__ import annotations
 
+import random
 import statistics
 import tempfile
 import time
@@ -18,6 +20,20 @@ NOTES = {
 }
 QUERY = "how often should I water the tomatoes"
 BATCH = ["a sentence to embed about watering tomatoes in the morning"] * 64
+VOCABULARY = (
+    "the a of and to in is was for on with as by at from cells protein gene expression "
+    "patients risk cancer study results increased reduced levels role mice human tumour "
+    "immune response blood brain treatment effect associated significantly analysis data "
+    "model clinical trial children women disease infection virus receptor signalling "
+    "pathway mutation therapy dose years higher lower compared group control samples"
+)
+WORDS = VOCABULARY.split()
+
+
+def corpus(docs: int = 96, seed: int = 7) -> list[str]:
+    """Abstract-length texts (120-220 words, about MiniLM's 256-token cut) for throughput."""
+    rng = random.Random(seed)
+    return [" ".join(rng.choices(WORDS, k=rng.randint(120, 220))) for _ in range(docs)]
 
 
 def _median_ms(fn: Any, runs: int) -> float:
@@ -29,7 +45,7 @@ def _median_ms(fn: Any, runs: int) -> float:
     return round(statistics.median(times), 2)
 
 
-def measure(runs: int = 5) -> dict[str, Any]:
+def measure(runs: int = 21) -> dict[str, Any]:
     """Stages in an order that keeps torch out of this process until the last stage."""
     from assistant.retrieval.embedder import EmbedSpec
     from assistant.retrieval.indexer import index_paths
@@ -85,3 +101,38 @@ def measure(runs: int = 5) -> dict[str, Any]:
         out["hybrid_query_ms_p50_onnx"] / max(out["hybrid_query_ms_p50_torch"], 1e-9), 2
     )
     return out
+
+
+def throughput(rounds: int = 3, docs: int = 96) -> dict[str, Any]:
+    """Documents per second of each runtime on the same texts, rounds interleaved; medians."""
+    from assistant.retrieval.embedder import EmbedSpec
+    from assistant.retrieval.store import embed_spec
+
+    texts = corpus(docs)
+    onnx = embed_spec(RetrievalSection())
+    specs = {
+        "torch": EmbedSpec(backend="torch"),
+        "onnx_fp32": onnx,
+        "onnx_int8": EmbedSpec("onnx", "int8", onnx.cache),
+    }
+    embedders = {name: spec.build(idle_s=3600) for name, spec in specs.items()}
+    rates: dict[str, list[float]] = {name: [] for name in specs}
+    try:
+        for embedder in embedders.values():
+            embedder.embed(texts[:2])  # load (and export) outside the timing
+        for _ in range(rounds):
+            for name, embedder in embedders.items():
+                started = time.perf_counter()
+                embedder.embed(texts)
+                rates[name].append(len(texts) / (time.perf_counter() - started))
+    finally:
+        for embedder in embedders.values():
+            embedder.close()
+    median = {name: round(statistics.median(r), 1) for name, r in rates.items()}
+    base = median["torch"] or 1.0
+    return {
+        "docs_per_s": median,
+        "ratio_vs_torch": {name: round(v / base, 2) for name, v in median.items()},
+        "docs": docs,
+        "rounds": rounds,
+    }

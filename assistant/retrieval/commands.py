@@ -140,9 +140,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     """Anonymous and file-backed memory of a daemon-like process, idle and while embedding."""
-    from bench.retrieval import measure
+    from bench.retrieval import measure, throughput
 
     result = measure(runs=args.runs)
+    result["embedding_throughput"] = throughput(rounds=args.rounds)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
@@ -155,6 +156,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
         f"hybrid query p50: onnx {result['hybrid_query_ms_p50_onnx']} ms, torch "
         f"{result['hybrid_query_ms_p50_torch']} ms (ratio {result['query_ratio_onnx_vs_torch']}), "
         f"worker {result['hybrid_query_ms_p50_worker']} ms; bm25 {result['bm25_query_ms_p50']} ms"
+    )
+    speed = result["embedding_throughput"]
+    print(
+        "embedding docs/s (median): "
+        + ", ".join(f"{k} {v}" for k, v in speed["docs_per_s"].items())
+        + "; vs torch: "
+        + ", ".join(f"{k} {v}" for k, v in speed["ratio_vs_torch"].items())
     )
     return 0
 
@@ -187,4 +195,5 @@ def register(commands: Commands) -> None:
         "retrieval", cmd_bench, "memory (anonymous, file-backed) idle and while embedding"
     )
     p.add_argument("--json", action="store_true")
-    p.add_argument("--runs", type=int, default=5, help="query timings per median")
+    p.add_argument("--runs", type=int, default=21, help="query timings per median")
+    p.add_argument("--rounds", type=int, default=3, help="embedding throughput rounds per median")

@@ -1,4 +1,4 @@
-"""Embedding in a child process, so the daemon never carries torch while idle."""
+"""Embedding in a child process, so the daemon never carries the model (or torch) while idle."""
 
 from __future__ import annotations
 
@@ -55,7 +55,8 @@ def read_frame(stream: IO[bytes], deadline: float | None = None) -> bytes:
 
 
 class WorkerEmbedder:
-    """MiniLM in a child process started on first use and stopped after `idle_s` unused."""
+    """MiniLM (on torch unless `spec` says otherwise) in a child process started on first use
+    and stopped after `idle_s` unused."""
 
     dim = DIM
 

@@ -125,3 +125,12 @@ def test_a_failed_export_is_one_line_naming_the_cause(tmp_path: Path) -> None:
     message = str(caught.value)
     assert message.startswith("ONNX export failed:")
     assert "\n" not in message
+
+
+def test_the_throughput_benchmark_compares_every_runtime_with_torch() -> None:
+    from bench.retrieval import throughput
+
+    result = throughput(rounds=1, docs=4)
+    assert set(result["docs_per_s"]) == {"torch", "onnx_fp32", "onnx_int8"}
+    assert all(rate > 0 for rate in result["docs_per_s"].values())
+    assert result["ratio_vs_torch"]["torch"] == 1.0
