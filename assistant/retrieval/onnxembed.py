@@ -11,6 +11,8 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +29,9 @@ FILES = {"fp32": "minilm-fp32.onnx", "int8": "minilm-int8.onnx"}
 EXPORT_VERSION = 1
 # A first export on a Pi (importing torch, tracing, fusing, quantizing) takes minutes.
 EXPORT_TIMEOUT_S = 1800.0
+# An export peaks near 1 GB: after a failure, a daemon waits this long before trying again.
+EXPORT_RETRY_S = 3600.0
+_failed: dict[Path, tuple[float, str]] = {}
 
 
 def export_folder(cache: Path) -> Path:
@@ -56,6 +61,9 @@ def ensure_exported(cache: Path, timeout_s: float = EXPORT_TIMEOUT_S) -> Path:
     folder = export_folder(cache)
     if (folder / FILES["fp32"]).is_file():
         return folder
+    failed_at, why = _failed.get(folder, (-EXPORT_RETRY_S, ""))
+    if time.monotonic() - failed_at < EXPORT_RETRY_S:
+        raise EmbedderError(f"{why} (not retried for an hour)")
     try:
         cache.mkdir(parents=True, exist_ok=True)
         with _locked(cache / "export.lock"):
@@ -64,15 +72,30 @@ def ensure_exported(cache: Path, timeout_s: float = EXPORT_TIMEOUT_S) -> Path:
                 _run_export(folder, timeout_s)
                 _prune(cache, keep=folder)
     except OSError as exc:
-        raise EmbedderError(f"{cache}: cannot export the embedding model: {exc}") from exc
+        _failed[folder] = (time.monotonic(), f"{cache}: cannot export the embedding model: {exc}")
+        raise EmbedderError(_failed[folder][1]) from exc
+    except EmbedderError as exc:
+        _failed[folder] = (time.monotonic(), str(exc))
+        raise
     return folder
 
 
 def _run_export(folder: Path, timeout_s: float) -> None:
     log.warning("exporting the embedding model to ONNX into %s (once; takes a minute)", folder)
+    deadline = time.monotonic() + timeout_s
+    work = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".tmp-export-"))
+    try:
+        export_step(["trace", str(work)], timeout_s)
+        export_step(["finish", str(work), str(folder)], max(deadline - time.monotonic(), 1.0))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def export_step(args: list[str], timeout_s: float) -> None:
+    """Run one step of `python -m assistant.retrieval.onnxexport`; raise EmbedderError."""
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "assistant.retrieval.onnxexport", str(folder)],
+            [sys.executable, "-m", "assistant.retrieval.onnxexport", *args],
             env={**os.environ, **QUIET_OFFLINE},
             stdin=subprocess.DEVNULL,
             capture_output=True,
@@ -87,7 +110,7 @@ def _run_export(folder: Path, timeout_s: float) -> None:
 
 
 def _prune(cache: Path, keep: Path) -> None:
-    """Drop exports for other model or onnxruntime versions (90 MB each)."""
+    """Drop exports for other model or onnxruntime versions (110 MB each) and crashed ones."""
     for old in cache.iterdir():
         if old.is_dir() and old != keep:
             shutil.rmtree(old, ignore_errors=True)

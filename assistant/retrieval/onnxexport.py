@@ -1,21 +1,23 @@
-"""Export the bundled MiniLM to ONNX (fp32, fused) and int8; run as a child, since it needs torch.
+"""Export the bundled MiniLM to ONNX (fp32, fused) and int8, in two child processes.
 
-`python -m assistant.retrieval.onnxexport FOLDER` writes `minilm-fp32.onnx` and
-`minilm-int8.onnx` into FOLDER, each checked against sentence-transformers before it is kept.
+`python -m assistant.retrieval.onnxexport trace WORK` (needs torch) writes the raw graph and
+sentence-transformers' vectors of a few probes; `... finish WORK FOLDER` (no torch) fuses,
+quantizes, checks both files against those vectors and moves them into FOLDER. Two processes
+because torch's memory is never given back: one process peaked at 1.3 GB, two stay near 0.8.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from assistant.retrieval.embedder import model_path
+from assistant.retrieval.embedder import QUIET_OFFLINE, model_path
 from assistant.retrieval.onnxembed import FILES, OnnxSession
 
 PROBES = [
@@ -46,11 +48,14 @@ def _torch_model(path: str) -> Any:
     return Encoder()
 
 
-def _export_fp32(path: str, raw: Path, fused: Path) -> None:
+def trace(work: Path) -> None:
+    """The raw ONNX graph and the reference vectors, from torch."""
     import torch
-    from onnxruntime.transformers import optimizer
-    from transformers import AutoConfig
+    from sentence_transformers import SentenceTransformer
 
+    path = model_path()
+    want = SentenceTransformer(path, device="cpu").encode(PROBES, normalize_embeddings=True)
+    np.save(work / "reference.npy", np.asarray(want, np.float32))
     model = _torch_model(path)
     ids = torch.ones(2, 8, dtype=torch.long)
     names = ["input_ids", "attention_mask", "token_type_ids"]
@@ -59,22 +64,28 @@ def _export_fp32(path: str, raw: Path, fused: Path) -> None:
         torch.onnx.export(
             model,
             (ids, torch.ones_like(ids), torch.zeros_like(ids)),
-            str(raw),
+            str(work / "raw.onnx"),
             input_names=names,
             output_names=["last_hidden_state"],
             dynamic_axes=axes,
             opset_version=17,
             dynamo=False,
         )
-    config = AutoConfig.from_pretrained(path)
-    fused_model = optimizer.optimize_model(
+
+
+def _fuse(raw: Path, fused: Path) -> None:
+    from onnxruntime.transformers import optimizer
+
+    config = json.loads((Path(model_path()) / "config.json").read_text(encoding="utf-8"))
+    # opt_level 0: the same fusions as 1 (one Attention op per layer), for less memory.
+    model = optimizer.optimize_model(
         str(raw),
         model_type="bert",
-        num_heads=config.num_attention_heads,
-        hidden_size=config.hidden_size,
-        opt_level=1,
+        num_heads=int(config["num_attention_heads"]),
+        hidden_size=int(config["hidden_size"]),
+        opt_level=0,
     )
-    fused_model.save_model_to_file(str(fused))
+    model.save_model_to_file(str(fused))
 
 
 def _quantize(fp32: Path, int8: Path) -> None:
@@ -91,13 +102,11 @@ def _quantize(fp32: Path, int8: Path) -> None:
     )
 
 
-def _check(path: str, folder: Path) -> None:
+def _check(work: Path) -> None:
     """Compare each file's vectors with sentence-transformers'; raise ValueError when off."""
-    from sentence_transformers import SentenceTransformer
-
-    want = SentenceTransformer(path, device="cpu").encode(PROBES, normalize_embeddings=True)
+    want = np.load(work / "reference.npy")
     for precision, name in FILES.items():
-        got = OnnxSession(folder / name, threads=1).encode(PROBES)
+        got = OnnxSession(work / name, threads=1).encode(PROBES)
         cosine = float(np.min(np.sum(got * want, axis=1)))
         if cosine < MIN_COSINE[precision]:
             raise ValueError(f"{name}: cosine {cosine:.4f} to torch, below {MIN_COSINE[precision]}")
@@ -111,29 +120,30 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def export(folder: Path) -> None:
-    """Write both ONNX files into `folder`, whole or not at all."""
-    path = model_path()
+def finish(work: Path, folder: Path) -> None:
+    """Fuse, quantize and check in `work`, then move both files into `folder`."""
+    _fuse(work / "raw.onnx", work / FILES["fp32"])
+    _quantize(work / FILES["fp32"], work / FILES["int8"])
+    _check(work)
     folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".tmp-export-") as tmp:
-        work = Path(tmp)
-        _export_fp32(path, work / "raw.onnx", work / FILES["fp32"])
-        _quantize(work / FILES["fp32"], work / FILES["int8"])
-        _check(path, work)
-        # int8 first: the fp32 file is the one loaders look for, so it lands last.
-        for name in (FILES["int8"], FILES["fp32"]):
-            _fsync(work / name)
-            os.replace(work / name, folder / name)
-        _fsync(folder)
+    # int8 first: the fp32 file is the one loaders look for, so it lands last.
+    for name in (FILES["int8"], FILES["fp32"]):
+        _fsync(work / name)
+        os.replace(work / name, folder / name)
+    _fsync(folder)
 
 
 def main(argv: list[str]) -> int:
-    """Export into argv[0]; one line on stderr and exit 1 on failure."""
+    """`trace WORK` or `finish WORK FOLDER`; one line on stderr and exit 1 on failure."""
     warnings.simplefilter("ignore")  # the tracer's warnings mean nothing to a user
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ.update(QUIET_OFFLINE)
     try:
-        export(Path(argv[0]))
+        if argv[:1] == ["trace"] and len(argv) == 2:
+            trace(Path(argv[1]))
+        elif argv[:1] == ["finish"] and len(argv) == 3:
+            finish(Path(argv[1]), Path(argv[2]))
+        else:
+            raise ValueError("usage: onnxexport trace WORK | finish WORK FOLDER")
     except Exception as exc:  # any failure: the parent reports this one line
         print(f"ONNX export failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1

@@ -12,7 +12,7 @@ import pytest
 
 from assistant.retrieval.embedder import EmbedSpec, MiniLMEmbedder
 from assistant.retrieval.errors import EmbedderError
-from assistant.retrieval.onnxembed import FILES, OnnxEmbedder, _run_export, ensure_exported
+from assistant.retrieval.onnxembed import FILES, OnnxEmbedder, ensure_exported, export_step
 from assistant.retrieval.worker import WorkerEmbedder
 
 pytestmark = pytest.mark.slow
@@ -118,13 +118,14 @@ def test_a_damaged_export_is_an_error_then_exported_again(
 
 
 def test_a_failed_export_is_one_line_naming_the_cause(tmp_path: Path) -> None:
-    blocker = tmp_path / "a-file"
-    blocker.write_text("not a folder")
+    # The second step, given a work folder the first never filled.
     with pytest.raises(EmbedderError) as caught:
-        _run_export(blocker / "export", timeout_s=300)
+        export_step(["finish", str(tmp_path), str(tmp_path / "out")], timeout_s=300)
     message = str(caught.value)
     assert message.startswith("ONNX export failed:")
+    assert "raw.onnx" in message
     assert "\n" not in message
+    assert not (tmp_path / "out").exists()
 
 
 def test_the_throughput_benchmark_compares_every_runtime_with_torch() -> None:
@@ -134,3 +135,19 @@ def test_the_throughput_benchmark_compares_every_runtime_with_torch() -> None:
     assert set(result["docs_per_s"]) == {"torch", "onnx_fp32", "onnx_int8"}
     assert all(rate > 0 for rate in result["docs_per_s"].values())
     assert result["ratio_vs_torch"]["torch"] == 1.0
+
+
+def test_a_failed_export_is_not_retried_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.retrieval import onnxembed
+
+    monkeypatch.setattr(onnxembed, "_failed", {})
+    blocker = tmp_path / "a-file"
+    blocker.write_text("a cache dir cannot live under a file")
+    with pytest.raises(EmbedderError, match="cannot export the embedding model"):
+        ensure_exported(blocker / "cache")
+    blocker.unlink()  # fixed now, but within the hour the error stands without a new export
+    with pytest.raises(EmbedderError, match="not retried for an hour"):
+        ensure_exported(blocker / "cache")
+    assert not blocker.exists()
