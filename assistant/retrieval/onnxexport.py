@@ -3,7 +3,7 @@
 `python -m assistant.retrieval.onnxexport trace WORK` (needs torch) writes the raw graph and
 sentence-transformers' vectors of a few probes; `... finish WORK FOLDER` (no torch) fuses,
 quantizes, checks both files against those vectors and moves them into FOLDER. Two processes
-because torch's memory is never given back: one process peaked at 1.3 GB, two stay near 0.8.
+because torch's memory is never given back: one process peaked at 1.3 GB, each of two at 1.0.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from assistant.retrieval.embedder import QUIET_OFFLINE, model_path
-from assistant.retrieval.onnxembed import FILES, OnnxSession
+from assistant.retrieval.onnxembed import FILES, SUMS, OnnxSession, file_sha256
 
 PROBES = [
     "What time is it?",
@@ -125,12 +125,15 @@ def finish(work: Path, folder: Path) -> None:
     _fuse(work / "raw.onnx", work / FILES["fp32"])
     _quantize(work / FILES["fp32"], work / FILES["int8"])
     _check(work)
+    sums = {name: file_sha256(work / name) for name in FILES.values()}
+    (work / SUMS).write_text(json.dumps(sums), encoding="utf-8")
     folder.mkdir(parents=True, exist_ok=True)
-    # int8 first: the fp32 file is the one loaders look for, so it lands last.
-    for name in (FILES["int8"], FILES["fp32"]):
+    # The fp32 file is the one loaders look for, so it lands last.
+    for name in (FILES["int8"], SUMS, FILES["fp32"]):
         _fsync(work / name)
         os.replace(work / name, folder / name)
     _fsync(folder)
+    _fsync(folder.parent)
 
 
 def main(argv: list[str]) -> int:

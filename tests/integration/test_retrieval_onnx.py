@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,14 @@ import pytest
 
 from assistant.retrieval.embedder import EmbedSpec, MiniLMEmbedder
 from assistant.retrieval.errors import EmbedderError
-from assistant.retrieval.onnxembed import FILES, OnnxEmbedder, ensure_exported, export_step
+from assistant.retrieval.onnxembed import (
+    FILES,
+    SUMS,
+    OnnxEmbedder,
+    ensure_exported,
+    export_step,
+    intact,
+)
 from assistant.retrieval.worker import WorkerEmbedder
 
 pytestmark = pytest.mark.slow
@@ -107,6 +115,7 @@ def test_a_damaged_export_is_an_error_then_exported_again(
     mine = tmp_path / "cache"
     folder = mine / source.name
     folder.mkdir(parents=True)
+    shutil.copy(source / SUMS, folder / SUMS)
     for name in FILES.values():
         (folder / name).write_bytes((source / name).read_bytes()[:4096])
     embedder = OnnxEmbedder(mine)
@@ -115,6 +124,25 @@ def test_a_damaged_export_is_an_error_then_exported_again(
     assert not folder.exists()
     vectors = embedder.embed(TEXTS)
     assert np.min(np.sum(vectors * torch_vectors, axis=1)) > 0.9999
+
+
+def test_an_intact_export_is_kept_when_loading_fails(
+    tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant.retrieval import onnxembed
+
+    source = ensure_exported(cache)
+    assert intact(source)
+    folder = tmp_path / "cache" / source.name
+    shutil.copytree(source, folder)
+
+    def out_of_memory(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("Failed to allocate memory")
+
+    monkeypatch.setattr(onnxembed, "OnnxSession", out_of_memory)
+    with pytest.raises(EmbedderError, match="allocate"):
+        OnnxEmbedder(tmp_path / "cache").embed(["hello"])
+    assert intact(folder)
 
 
 def test_a_failed_export_is_one_line_naming_the_cause(tmp_path: Path) -> None:
