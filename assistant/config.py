@@ -123,26 +123,27 @@ def load_config(path: Path | None) -> Config:
         raise ConfigError([where + line for line in format_errors(exc)]) from None
 
 
+def env_dir(own: str, systemd: str, fallback: Path, xdg: str | None = None) -> Path:
+    """The first set of: $own, $systemd (its first entry), $xdg/assistant; else `fallback`."""
+    explicit = os.environ.get(own)
+    if explicit:
+        return Path(explicit).expanduser()
+    given = os.environ.get(systemd)
+    if given:
+        # systemd may pass several colon-separated directories; the first is ours.
+        return Path(given.split(":")[0])
+    base = os.environ.get(xdg) if xdg else None
+    return Path(base) / "assistant" if base else fallback
+
+
 def cache_dir() -> Path:
     """Return the cache dir (files rebuilt when lost): $ASSISTANT_CACHE_DIR, $CACHE_DIRECTORY,
     $XDG_CACHE_HOME/assistant, ~/.cache/assistant."""
-    explicit = os.environ.get("ASSISTANT_CACHE_DIR")
-    if explicit:
-        return Path(explicit).expanduser()
-    systemd = os.environ.get("CACHE_DIRECTORY")
-    if systemd:
-        return Path(systemd.split(":")[0])
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return Path(xdg) / "assistant" if xdg else Path.home() / ".cache" / "assistant"
+    fallback = Path.home() / ".cache" / "assistant"
+    return env_dir("ASSISTANT_CACHE_DIR", "CACHE_DIRECTORY", fallback, "XDG_CACHE_HOME")
 
 
 def state_dir() -> Path:
     """Return the state dir: $ASSISTANT_STATE_DIR, $STATE_DIRECTORY, ~/.local/state/assistant."""
-    explicit = os.environ.get("ASSISTANT_STATE_DIR")
-    if explicit:
-        return Path(explicit).expanduser()
-    systemd = os.environ.get("STATE_DIRECTORY")
-    if systemd:
-        # systemd may pass several colon-separated directories; the first is ours.
-        return Path(systemd.split(":")[0])
-    return Path.home() / ".local" / "state" / "assistant"
+    fallback = Path.home() / ".local" / "state" / "assistant"
+    return env_dir("ASSISTANT_STATE_DIR", "STATE_DIRECTORY", fallback)

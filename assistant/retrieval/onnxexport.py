@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from assistant.retrieval.embedder import QUIET_OFFLINE, model_path
+from assistant.retrieval.generations import fsync_path
 from assistant.retrieval.onnxembed import FILES, SUMS, OnnxSession, file_sha256
 
 PROBES = [
@@ -112,14 +113,6 @@ def _check(work: Path) -> None:
             raise ValueError(f"{name}: cosine {cosine:.4f} to torch, below {MIN_COSINE[precision]}")
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def finish(work: Path, folder: Path) -> None:
     """Fuse, quantize and check in `work`, then move both files into `folder`."""
     _fuse(work / "raw.onnx", work / FILES["fp32"])
@@ -130,10 +123,10 @@ def finish(work: Path, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     # The fp32 file is the one loaders look for, so it lands last.
     for name in (FILES["int8"], SUMS, FILES["fp32"]):
-        _fsync(work / name)
+        fsync_path(work / name)
         os.replace(work / name, folder / name)
-    _fsync(folder)
-    _fsync(folder.parent)
+    fsync_path(folder)
+    fsync_path(folder.parent)
 
 
 def main(argv: list[str]) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from assistant.config import state_dir
+from assistant.config import env_dir, state_dir
 
 RUNTIME_ENV = "ASSISTANT_RUNTIME_DIR"
 SOCKET_NAME = "control.sock"
@@ -16,16 +16,7 @@ MAX_SOCKET_PATH = 107
 
 def runtime_dir() -> Path:
     """The daemon's runtime dir: $ASSISTANT_RUNTIME_DIR, $RUNTIME_DIRECTORY, XDG, state dir."""
-    explicit = os.environ.get(RUNTIME_ENV)
-    if explicit:
-        return Path(explicit).expanduser()
-    systemd = os.environ.get("RUNTIME_DIRECTORY")
-    if systemd:
-        return Path(systemd.split(":")[0])
-    xdg = os.environ.get("XDG_RUNTIME_DIR")
-    if xdg:
-        return Path(xdg) / "assistant"
-    return state_dir() / "run"
+    return env_dir(RUNTIME_ENV, "RUNTIME_DIRECTORY", state_dir() / "run", "XDG_RUNTIME_DIR")
 
 
 def socket_path() -> Path:
