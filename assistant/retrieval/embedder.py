@@ -166,6 +166,12 @@ class IdleModel:
         self._timer.daemon = True
         self._timer.start()
 
+    def _release(self) -> None:
+        """Let go of the loaded model (called with the lock held)."""
+        self._model = None
+        gc.collect()
+        log.info("embedding model unloaded")
+
     def close(self) -> None:
         """Drop the model (imported libraries stay: use the worker to shed them too)."""
         with self._lock:
@@ -173,9 +179,7 @@ class IdleModel:
                 self._timer.cancel()
                 self._timer = None
             if self._model is not None:
-                self._model = None
-                gc.collect()
-                log.info("embedding model unloaded")
+                self._release()
 
 
 class MiniLMEmbedder(IdleModel):

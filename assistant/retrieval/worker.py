@@ -9,14 +9,12 @@ import selectors
 import struct
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Sequence
 from typing import IO, Any
 
 import numpy as np
 
-from assistant.retrieval.embedder import DIM, QUIET_OFFLINE, EmbedSpec
+from assistant.retrieval.embedder import QUIET_OFFLINE, EmbedSpec, IdleModel
 from assistant.retrieval.errors import EmbedderError
 
 log = logging.getLogger(__name__)
@@ -54,11 +52,9 @@ def read_frame(stream: IO[bytes], deadline: float | None = None) -> bytes:
     return read_exact(stream, size, deadline)
 
 
-class WorkerEmbedder:
+class WorkerEmbedder(IdleModel):
     """MiniLM (on torch unless `spec` says otherwise) in a child process started on first use
-    and stopped after `idle_s` unused."""
-
-    dim = DIM
+    and stopped after `idle_s` unused; the process is this embedder's "model"."""
 
     def __init__(
         self,
@@ -69,39 +65,44 @@ class WorkerEmbedder:
         timeout_s: float = 120.0,
     ) -> None:
         self.spec = spec or EmbedSpec(backend="torch")
-        self.batch = batch
-        self.idle_s = idle_s
+        super().__init__(batch=batch, idle_s=idle_s, threads=self.spec.threads)
         self.timeout_s = timeout_s
-        self._lock = threading.Lock()
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._timer: threading.Timer | None = None
 
     @property
     def pid(self) -> int | None:
         """The worker's process id while it runs."""
-        return self._proc.pid if self._proc is not None else None
+        return self._model.pid if self._model is not None else None
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed `texts` in the worker; raise EmbedderError (and restart next time) on failure."""
-        if not texts:
-            return np.empty((0, self.dim), np.float32)
-        with self._lock:
-            try:
-                vectors = self._ask(list(texts))
-            except (OSError, EOFError, TimeoutError, ValueError) as exc:
-                self._stop()
-                raise EmbedderError(f"the embedding worker failed: {exc}") from exc
-            self._arm_idle_timer()
-        return vectors
-
-    def _ask(self, texts: list[str]) -> np.ndarray:
-        if self._proc is None and self.spec.backend == "onnx" and self.spec.cache is not None:
+    def _load(self) -> subprocess.Popen[bytes]:
+        if self.spec.backend == "onnx" and self.spec.cache is not None:
             # Exported here, under no deadline but the export's own, not in the worker: a
             # first export takes a minute or more and must not count against `timeout_s`.
             from assistant.retrieval.onnxembed import ensure_exported
 
             ensure_exported(self.spec.cache)
-        proc = self._proc or self._start()
+        spec = json.dumps(self.spec.to_json())
+        command = [sys.executable, "-m", "assistant.retrieval.worker", spec]
+        try:
+            proc = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env={**os.environ, **QUIET_OFFLINE},
+            )
+        except OSError as exc:
+            raise EmbedderError(f"cannot start the embedding worker: {exc}") from exc
+        log.info("embedding worker started (pid %d)", proc.pid)
+        return proc
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        """Embed in the worker; on failure stop it (the next embed starts a new one)."""
+        try:
+            return self._ask(self._model, texts)
+        except (OSError, EOFError, TimeoutError, ValueError) as exc:
+            self._release()
+            raise EmbedderError(f"the embedding worker failed: {exc}") from exc
+
+    def _ask(self, proc: subprocess.Popen[bytes], texts: list[str]) -> np.ndarray:
         assert proc.stdin is not None and proc.stdout is not None
         write_frame(proc.stdin, json.dumps({"texts": texts, "batch": self.batch}).encode())
         deadline = time.monotonic() + self.timeout_s
@@ -111,27 +112,8 @@ class WorkerEmbedder:
         body = read_frame(proc.stdout, deadline)
         return np.frombuffer(body, dtype=np.float32).reshape(len(texts), self.dim).copy()
 
-    def _start(self) -> subprocess.Popen[bytes]:
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "assistant.retrieval.worker", json.dumps(self.spec.to_json())],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env={**os.environ, **QUIET_OFFLINE},
-        )
-        log.info("embedding worker started (pid %d)", self._proc.pid)
-        return self._proc
-
-    def _arm_idle_timer(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer = threading.Timer(self.idle_s, self.close)
-        self._timer.daemon = True
-        self._timer.start()
-
-    def _stop(self) -> None:
-        proc = self._proc
-        if proc is None:
-            return
+    def _release(self) -> None:
+        proc: subprocess.Popen[bytes] = self._model
         assert proc.stdin is not None and proc.stdout is not None
         try:
             proc.stdin.close()
@@ -141,16 +123,8 @@ class WorkerEmbedder:
             proc.wait()
         proc.stdout.close()
         # Cleared only now: a pid that is not None always names a live (or unreaped) worker.
-        self._proc = None
+        self._model = None
         log.info("embedding worker stopped")
-
-    def close(self) -> None:
-        """Stop the worker; the next embed() starts a new one."""
-        with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
-            self._stop()
 
 
 def serve(inp: IO[bytes], out: IO[bytes], spec: EmbedSpec) -> None:
