@@ -212,12 +212,15 @@ class FakeEmbedder:
     def __init__(self, dim: int = 64, *, fail: bool = False) -> None:
         self.dim = dim
         self.fail = fail
-        self.calls = 0
         self.texts: list[list[str]] = []
+
+    @property
+    def calls(self) -> int:
+        """How many times embed() was called."""
+        return len(self.texts)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embed deterministically; raise EmbedderError when built with fail=True."""
-        self.calls += 1
         self.texts.append(list(texts))
         if self.fail:
             raise EmbedderError("fake embedder failure")
