@@ -15,7 +15,7 @@ class RetrievalSection(Section):
     # "minilm" embeds with the bundled all-MiniLM-L6-v2; "none" answers with BM25 alone.
     embedder: Literal["minilm", "none"] = "minilm"
     # "onnx": onnxruntime runs MiniLM (exported once from the bundled weights; same vectors,
-    # a query in a third of the time, no torch while embedding); "torch": sentence-transformers.
+    # a query in a quarter of the time, no torch while embedding); "torch": sentence-transformers.
     embed_backend: Literal["onnx", "torch"] = "onnx"
     # "int8" (ONNX only): quantized weights, about twice the indexing speed for a small loss
     # of quality (measured in docs/retrieval.md); changing it re-embeds at the next `index`.
