@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from assistant.daemon import Daemon
 
 
 @pytest.fixture(scope="session")
@@ -38,3 +43,27 @@ def write_config(path: Path, text: str) -> Path:
     """Write a TOML config file and return its path."""
     path.write_text(text, encoding="utf-8")
     return path
+
+
+class Times:
+    """Monotonic and wall time moved by the test (`mono` by hand, wall by `offset`)."""
+
+    def __init__(self, mono: float = 100.0) -> None:
+        self.mono = mono
+        self.offset = 0.0
+
+    def monotonic(self) -> float:
+        return self.mono
+
+    def wall(self) -> float:
+        return time.time() + self.offset
+
+
+@pytest.fixture
+def started() -> Iterator[list[Daemon]]:
+    """Daemons a test started; stopped afterwards whatever happens."""
+    daemons: list[Daemon] = []
+    yield daemons
+    for daemon in daemons:
+        if not daemon.stopping.is_set():
+            daemon.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -47,38 +48,31 @@ def _sections(text: str) -> list[tuple[str, str]]:
     return sections
 
 
-def _pieces(body: str, max_chars: int) -> list[str]:
-    """Group paragraphs into pieces of at most `max_chars`; split a longer paragraph by words."""
+def _pack(parts: Iterable[str], sep: str, max_chars: int) -> list[str]:
+    """Join consecutive parts with `sep` into pieces of at most `max_chars` (a longer part
+    stays whole)."""
     pieces: list[str] = []
     current = ""
-    for para in (p.strip() for p in BLANK.split(body)):
-        if not para:
-            continue
-        for part in _split_long(para, max_chars):
-            if current and len(current) + 2 + len(part) > max_chars:
-                pieces.append(current)
-                current = part
-            else:
-                current = f"{current}\n\n{part}" if current else part
+    for part in parts:
+        if current and len(current) + len(sep) + len(part) > max_chars:
+            pieces.append(current)
+            current = part
+        else:
+            current = f"{current}{sep}{part}" if current else part
     if current:
         pieces.append(current)
     return pieces
 
 
+def _pieces(body: str, max_chars: int) -> list[str]:
+    """Group paragraphs into pieces of at most `max_chars`; split a longer paragraph by words."""
+    paras = (p for p in (p.strip() for p in BLANK.split(body)) if p)
+    parts = (part for para in paras for part in _split_long(para, max_chars))
+    return _pack(parts, "\n\n", max_chars)
+
+
 def _split_long(para: str, max_chars: int) -> list[str]:
-    if len(para) <= max_chars:
-        return [para]
-    out: list[str] = []
-    current = ""
-    for word in para.split():
-        if current and len(current) + 1 + len(word) > max_chars:
-            out.append(current)
-            current = word
-        else:
-            current = f"{current} {word}" if current else word
-    if current:
-        out.append(current)
-    return out
+    return [para] if len(para) <= max_chars else _pack(para.split(), " ", max_chars)
 
 
 def chunk_text(text: str, *, markdown: bool, max_chars: int = 1200) -> list[Chunk]:

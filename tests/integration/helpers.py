@@ -79,3 +79,18 @@ class Systemd:
         self.closed.set()
         self.reader.join(2)
         self.sock.close()
+
+
+# The real worker, except that it hangs (like pyttsx3's loop can) on any text saying HANG.
+HANGING_WORKER = """
+import sys, time
+from assistant.speech import worker
+
+class Hanging(worker.Synthesiser):
+    def synthesise(self, text):
+        if "HANG" in text:
+            time.sleep(600)
+        return super().synthesise(text)
+
+sys.exit(worker.serve(lambda: Hanging("", 165, 1.0), sys.stdin.buffer, sys.stdout.buffer))
+"""

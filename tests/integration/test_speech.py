@@ -28,24 +28,10 @@ from assistant.skillconfig import ConfiguredSkill, SkillPlan
 from assistant.speech.base import SkillSpeaker
 from assistant.speech.espeak import EspeakSpeaker, list_voices
 from assistant.testing import FakeFetcher, FakeLLM
-from tests.integration.helpers import assistant
+from tests.integration.helpers import HANGING_WORKER, assistant
 
 pytestmark = pytest.mark.slow
 UTC = ZoneInfo("UTC")
-
-# The real worker, except that it hangs (like pyttsx3's loop can) on any text saying HANG.
-HANGING_WORKER = """
-import sys, time
-from assistant.speech import worker
-
-class Hanging(worker.Synthesiser):
-    def synthesise(self, text):
-        if "HANG" in text:
-            time.sleep(600)
-        return super().synthesise(text)
-
-sys.exit(worker.serve(lambda: Hanging("", 165, 1.0), sys.stdin.buffer, sys.stdout.buffer))
-"""
 
 
 def soxi(flag: str, path: Path) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -25,6 +24,7 @@ from assistant.skill import Reply, Skill, SkillContext
 from assistant.skillconfig import ConfiguredSkill, SkillPlan
 from assistant.testing import FakeFetcher, FakeLLM, FakeSpeaker, FixedClock, fake_context
 from skills.clock import UNSURE, ClockSkill
+from tests.conftest import Times
 from tests.reliability.helpers import report, wait_for
 
 UTC = ZoneInfo("UTC")
@@ -53,20 +53,6 @@ class Recorder(Notifier):
     def send(self, *fields: str) -> bool:
         self.sent.extend(fields)
         return True
-
-
-class Times:
-    """Monotonic and wall time as the test moves them."""
-
-    def __init__(self) -> None:
-        self.mono = 1000.0
-        self.offset = 0.0
-
-    def monotonic(self) -> float:
-        return self.mono
-
-    def wall(self) -> float:
-        return time.time() + self.offset
 
 
 def make_daemon(
@@ -100,16 +86,6 @@ def make_daemon(
     )
 
 
-@pytest.fixture
-def started() -> Iterator[list[Daemon]]:
-    """Daemons a test started; stopped whatever happens."""
-    daemons: list[Daemon] = []
-    yield daemons
-    for daemon in daemons:
-        if not daemon.stopping.is_set():
-            daemon.stop()
-
-
 def minutely() -> ConfiguredSkill:
     settings = SkillSettings(schedule="* * * * *", timeout_s=5, misfire_grace_s=300)
     return ConfiguredSkill(Minutely, settings, Minutely.Config(), True)
@@ -129,7 +105,7 @@ def test_jumps_forward_and_back_cause_no_burst_and_no_stall(
     tmp_path: Path, started: list[Daemon]
 ) -> None:
     RUNS.clear()
-    times = Times()
+    times = Times(mono=1000.0)
     daemon = make_daemon(tmp_path, [minutely()], times)
     daemon.start()
     started.append(daemon)
@@ -160,7 +136,7 @@ def test_jumps_forward_and_back_cause_no_burst_and_no_stall(
 def test_after_a_step_back_a_frequent_schedule_is_not_silent(
     tmp_path: Path, started: list[Daemon]
 ) -> None:
-    times = Times()
+    times = Times(mono=1000.0)
     daemon = make_daemon(tmp_path, [minutely()], times)
     daemon.start()
     started.append(daemon)
@@ -243,7 +219,7 @@ def test_boot_before_ntp_holds_runs_and_never_tells_an_unset_time(
     assert speaker.said == [UNSURE] * len(moments)
     # The daemon booted before NTP: the greeting says it is unsure, the schedule waits, and
     # starts once the clock is set.
-    times = Times()
+    times = Times(mono=1000.0)
     sync = SyncFlag()
     greeted = FakeSpeaker()
     daemon = make_daemon(

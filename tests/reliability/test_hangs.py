@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from assistant.service.client import send_request
-from tests.integration.helpers import Systemd
+from tests.integration.helpers import HANGING_WORKER, Systemd
 from tests.reliability.helpers import (
     environment,
     plugin_dir,
@@ -61,20 +61,10 @@ PLUGINS = {
 ENTRY_POINTS = {n: f"faulty_skills:{n.capitalize()}" for n in ("hang", "boom", "tick", "choke")}
 
 # The real speech worker, except that it hangs (as pyttsx3's loop can) on text saying HANG.
-HANGING_TTS = """
+HANGING_TTS = f"""
 import assistant.speech.espeak as espeak
 import assistant.speech.process as process
-WORKER = '''
-import sys, time
-from assistant.speech import worker
-class Hanging(worker.Synthesiser):
-    def synthesise(self, text):
-        if "HANG" in text:
-            time.sleep(600)
-        return super().synthesise(text)
-sys.exit(worker.serve(lambda: Hanging("", 165, 1.0), sys.stdin.buffer, sys.stdout.buffer))
-'''
-espeak.worker_command = lambda *a, **k: [sys.executable, "-c", WORKER]
+espeak.worker_command = lambda *a, **k: [sys.executable, "-c", {HANGING_WORKER!r}]
 """
 
 CONFIG = f"""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from assistant.service.timesync import StaticSync
 from assistant.skill import Reply, Skill, SkillContext
 from assistant.skillconfig import ConfiguredSkill, SkillPlan
 from assistant.testing import FakeFetcher, FakeLLM, FakeSpeaker, FixedClock
+from tests.conftest import Times
 
 UTC = ZoneInfo("UTC")
 RAN = threading.Event()
@@ -75,20 +75,6 @@ class StoppableSpeaker(FakeSpeaker):
         self.stopped = True
 
 
-class Times:
-    """Monotonic and wall time moved by the test."""
-
-    def __init__(self) -> None:
-        self.mono = 100.0
-        self.offset = 0.0
-
-    def monotonic(self) -> float:
-        return self.mono
-
-    def wall(self) -> float:
-        return time.time() + self.offset
-
-
 def plan(schedule: str = "0 8 * * *", *classes: type[Skill]) -> SkillPlan:
     settings = SkillSettings(schedule=schedule, timeout_s=5)
     return SkillPlan(
@@ -119,16 +105,6 @@ def make_app(tmp_path: Path, *, service: dict[str, Any] | None = None, **kw: Any
 @pytest.fixture
 def times() -> Times:
     return Times()
-
-
-@pytest.fixture
-def started() -> Iterator[list[Daemon]]:
-    """Daemons a test started; stopped afterwards whatever happens."""
-    daemons: list[Daemon] = []
-    yield daemons
-    for daemon in daemons:
-        if not daemon.stopping.is_set():
-            daemon.stop()
 
 
 def start(started: list[Daemon], app: App, times: Times, **kw: Any) -> Daemon:
