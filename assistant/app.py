@@ -2,76 +2,32 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import logging
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
 from assistant.clock import Clock, SystemClock, load_timezone
-from assistant.config import Config, load_config, state_dir
+from assistant.config import Config, load_config
 from assistant.errors import ConfigError
 from assistant.http import Fetcher, HttpFetcher
-from assistant.journal import Journal
 from assistant.llm.base import LLM
 from assistant.llm.local import LocalEngine
 from assistant.llm.models import resolve_model
 from assistant.llm.remote import CascadeEngine, RemoteEngine
+from assistant.news.service import NewsService
+from assistant.paths import Paths, load_paths
 from assistant.registry import Registry, load_registry
 from assistant.retrieval.lazy import LazyStore
-from assistant.runner import Runner
+from assistant.runtime import App
 from assistant.service.timesync import build_sync_check
-from assistant.skill import SkillContext
 from assistant.skillconfig import SkillPlan, configure_skills
-from assistant.speech.base import SkillSpeaker, Speaker
+from assistant.speech.base import Speaker
 from assistant.speech.build import build_espeak_speaker
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class App:
-    """Everything the daemon and the CLI need, built once."""
-
-    config: Config
-    config_path: Path | None
-    registry: Registry
-    plan: SkillPlan
-    llm: LLM
-    speaker: Speaker
-    clock: Clock
-    http: Fetcher
-    state_dir: Path
-    store: LazyStore | None = None
-    journal: Journal = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.journal = Journal(self.state_dir / "journal.jsonl")
-
-    def context(self, skill: str, clock: Clock | None = None) -> SkillContext:
-        """A context for one run of `skill`."""
-        return SkillContext(
-            llm=self.llm,
-            # Wrapped so that the speaker knows who speaks (quiet hours allow some skills).
-            speaker=SkillSpeaker(self.speaker, skill),
-            clock=clock or self.clock,
-            http=self.http,
-            state_dir=self.state_dir / "skills" / skill,
-            log=logging.getLogger(f"skill.{skill}"),
-            store=self.store,
-        )
-
-    def runner(self) -> Runner:
-        """A runner over this app's skills."""
-        return Runner(self.plan, self.context, self.journal)
-
-    def close(self) -> None:
-        """Release the model, the speech worker and network connections."""
-        for part in (self.llm, self.speaker, self.http, self.store):
-            close = getattr(part, "close", None)
-            if close is not None:
-                close()
 
 
 def load_plan(config: Config) -> tuple[Registry, SkillPlan]:
@@ -144,20 +100,35 @@ def build_app(
     """Load the config and build every part; raise ConfigError before anything starts."""
     config = load_config(config_path)
     registry, plan = load_plan(config)
-    state = state_dir()
+    paths = load_paths()
     clock = build_clock(config)
+    http = HttpFetcher(config.news.fetch_limits())
     return App(
         config=config,
         config_path=config_path,
         registry=registry,
         plan=plan,
-        llm=llm or build_llm(config, state),
-        speaker=speaker or build_speaker(config, state, text_out, clock),
+        llm=llm or build_llm(config, paths.state),
+        speaker=speaker or build_speaker(config, paths.state, text_out, clock),
         clock=clock,
-        http=HttpFetcher(config.news.fetch_limits()),
-        state_dir=state,
-        store=LazyStore(config.retrieval, state),
+        http=http,
+        paths=paths,
+        news=NewsService(config.news, http, paths.state),
+        store=LazyStore(config.retrieval, paths.state, paths.cache),
     )
+
+
+def rebuild_app(old: App) -> App:
+    """Re-read `old`'s config file and build a new app; raise ConfigError when it is bad.
+
+    The model and the speaker are kept when their sections did not change, so that a reload
+    neither reloads the model nor cuts speech. Newly installed skill plugins are found.
+    """
+    importlib.invalidate_caches()
+    config = load_config(old.config_path)
+    llm = old.llm if config.llm == old.config.llm else None
+    speaker = old.speaker if config.speech == old.config.speech else None
+    return build_app(old.config_path, llm=llm, speaker=speaker)
 
 
 def quiet_text() -> TextIO:

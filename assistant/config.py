@@ -122,28 +122,3 @@ def load_config(path: Path | None) -> Config:
         where = f"{path}: " if path else ""
         raise ConfigError([where + line for line in format_errors(exc)]) from None
 
-
-def env_dir(own: str, systemd: str, fallback: Path, xdg: str | None = None) -> Path:
-    """The first set of: $own, $systemd (its first entry), $xdg/assistant; else `fallback`."""
-    explicit = os.environ.get(own)
-    if explicit:
-        return Path(explicit).expanduser()
-    given = os.environ.get(systemd)
-    if given:
-        # systemd may pass several colon-separated directories; the first is ours.
-        return Path(given.split(":")[0])
-    base = os.environ.get(xdg) if xdg else None
-    return Path(base) / "assistant" if base else fallback
-
-
-def cache_dir() -> Path:
-    """Return the cache dir (files rebuilt when lost): $ASSISTANT_CACHE_DIR, $CACHE_DIRECTORY,
-    $XDG_CACHE_HOME/assistant, ~/.cache/assistant."""
-    fallback = Path.home() / ".cache" / "assistant"
-    return env_dir("ASSISTANT_CACHE_DIR", "CACHE_DIRECTORY", fallback, "XDG_CACHE_HOME")
-
-
-def state_dir() -> Path:
-    """Return the state dir: $ASSISTANT_STATE_DIR, $STATE_DIRECTORY, ~/.local/state/assistant."""
-    fallback = Path.home() / ".local" / "state" / "assistant"
-    return env_dir("ASSISTANT_STATE_DIR", "STATE_DIRECTORY", fallback)

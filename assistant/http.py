@@ -28,6 +28,9 @@ class Fetcher(Protocol):
     def fetch(self, url: str) -> bytes:
         """Return the body of `url`; raise FetchError on any failure or limit."""
 
+    def close(self) -> None:
+        """Close pooled connections."""
+
 
 @dataclass(frozen=True)
 class FetchLimits:

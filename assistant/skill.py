@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict
 from assistant.clock import Clock
 from assistant.http import Fetcher
 from assistant.llm.base import LLM
+from assistant.news.service import SkillNews
+from assistant.retrieval.base import Retriever
 from assistant.speech.base import Speaker
 
 
@@ -36,9 +38,13 @@ class SkillContext:
     speaker: Speaker
     clock: Clock
     http: Fetcher
+    # The skill's own folder for state files (created when first written).
     state_dir: Path
     log: logging.Logger
-    store: Any = None
+    # Headlines from feeds within the [news] limits, the last good ones, what was spoken.
+    news: SkillNews
+    # The user's notes and the headline archive (opened on the first search).
+    store: Retriever
 
 
 class Skill(ABC):

@@ -7,13 +7,24 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from assistant.clock import FixedClock
+from assistant.clock import Clock, FixedClock
 from assistant.errors import FetchError
-from assistant.llm.base import GenerateOptions, Message, Prompt, as_messages
+from assistant.http import Fetcher
+from assistant.llm.base import LLM, GenerateOptions, Message, Prompt, as_messages
+from assistant.news.service import NewsService
+from assistant.news.settings import NewsSection
+from assistant.retrieval.base import Hit, SearchResult
 from assistant.skill import SkillContext
-from assistant.speech.base import Spoken
+from assistant.speech.base import Speaker, Spoken
 
-__all__ = ["FakeFetcher", "FakeLLM", "FakeSpeaker", "FixedClock", "fake_context"]
+__all__ = [
+    "FakeFetcher",
+    "FakeLLM",
+    "FakeSpeaker",
+    "FakeStore",
+    "FixedClock",
+    "fake_context",
+]
 
 
 class FakeLLM:
@@ -42,6 +53,9 @@ class FakeLLM:
         text = self.generate(prompt, options)
         for i, word in enumerate(text.split(" ")):
             yield word if i == 0 else " " + word
+
+    def close(self) -> None:
+        """Nothing to release."""
 
 
 class FakeSpeaker:
@@ -75,6 +89,9 @@ class FakeSpeaker:
         """Record the whole text of `pieces` once they end."""
         return self.say("".join(pieces), wav, skill=skill, urgent=urgent)
 
+    def close(self) -> None:
+        """Nothing to release."""
+
 
 class FakeFetcher:
     """Serves bodies from a dict; a missing URL or an exception value fails like the network."""
@@ -93,20 +110,57 @@ class FakeFetcher:
             raise FetchError(f"{url}: {page}")
         return page
 
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class FakeStore:
+    """Searches a few notes by shared words: `FakeStore({"wifi.md": "The guest password..."})`."""
+
+    def __init__(self, notes: dict[str, str] | None = None) -> None:
+        self.notes = dict(notes or {})
+        self.queries: list[str] = []
+
+    def search(self, query: str, k: int = 5) -> SearchResult:
+        """Notes sharing words with `query`, most shared first."""
+        self.queries.append(query)
+        words = set(query.lower().split())
+        scored = [(len(words & set(text.lower().split())), path) for path, text in self.notes.items()]
+        hits = [
+            Hit(path=path, heading="", text=self.notes[path], score=float(n), kind="note")
+            for n, path in sorted(scored, key=lambda pair: (-pair[0], pair[1]))
+            if n > 0
+        ]
+        return SearchResult(hits=hits[:k], mode="bm25")
+
+    def close(self) -> None:
+        """Nothing to release."""
+
 
 def fake_context(
-    clock: FixedClock,
+    clock: Clock,
     state_dir: Path,
-    llm: FakeLLM | None = None,
-    speaker: FakeSpeaker | None = None,
-    http: FakeFetcher | None = None,
+    llm: LLM | None = None,
+    speaker: Speaker | None = None,
+    http: Fetcher | None = None,
+    *,
+    store: FakeStore | None = None,
+    news: NewsSection | None = None,
 ) -> SkillContext:
-    """A SkillContext made of fakes, for testing a skill without a model or a network."""
+    """A SkillContext made of fakes, for testing a skill without a model or a network.
+
+    `news` is the `[news]` section the skill's `ctx.news` reads with (feeds come from `http`).
+    """
+    http = http or FakeFetcher()
+    log = logging.getLogger("skill.test")
+    service = NewsService(news or NewsSection(), http, state_dir / "app-state")
     return SkillContext(
         llm=llm or FakeLLM(),
         speaker=speaker or FakeSpeaker(),
         clock=clock,
-        http=http or FakeFetcher(),
+        http=http,
         state_dir=state_dir,
-        log=logging.getLogger("skill.test"),
+        log=log,
+        news=service.for_run(state_dir, clock, log),
+        store=store or FakeStore(),
     )

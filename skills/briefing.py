@@ -7,13 +7,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.errors import AssistantError
-from assistant.skill import Reply, Skill, SkillContext
+from assistant import AssistantError, FeedSetting, Reply, Skill, SkillContext
 from skills.clock import UNSURE, ClockSkill
 from skills.fake_quote import FakeQuoteSkill
-from skills.newsfeed import FeedSetting
 from skills.seuss_news import UNAVAILABLE, SeussNewsSkill, Told
-from skills.timecheck import time_forms
+from skills._lib.timecheck import time_forms
 
 GREETING = "Good morning!"
 # Time kept back for the quote: the news stops using the model this long before the budget ends.

@@ -7,17 +7,20 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.llm.base import GenerateOptions, Message
-from assistant.llm.contract import (
+from assistant import (
     Contract,
+    GenerateOptions,
     MaxWords,
+    Message,
     NoRepetition,
     NotEmpty,
     Predicate,
+    Reply,
+    Skill,
+    SkillContext,
     generate_checked,
 )
-from assistant.skill import Reply, Skill, SkillContext
-from skills.timecheck import time_forms, wrong_time
+from skills._lib.timecheck import time_forms, wrong_time
 
 SYSTEM = "You write short, cheerful rhyming couplets: two lines that rhyme."
 SEED_PROMPT = "Write a couplet with the time {}. Write numbers as numerals."

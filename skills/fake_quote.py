@@ -8,19 +8,22 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from assistant.llm.base import GenerateOptions, Message
-from assistant.llm.contract import (
+from assistant import (
     Contract,
+    GenerateOptions,
     MaxWords,
+    Message,
     NoRepetition,
     NotEmpty,
     Predicate,
+    Reply,
+    Skill,
+    SkillContext,
     generate_checked,
     words,
 )
-from assistant.skill import Reply, Skill, SkillContext
-from skills.untrusted import not_steered, tidy_lines
-from skills.wordfilter import banned_words, no_tragic_words
+from skills._lib.untrusted import not_steered, tidy_lines
+from skills._lib.wordfilter import banned_words, no_tragic_words
 
 MAX_WORDS = 50
 NAME = re.compile(r"^[\w .'-]{2,60}$")

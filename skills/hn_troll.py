@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.llm.base import GenerateOptions, Message
-from assistant.llm.contract import (
+from assistant import (
     Contract,
+    GenerateOptions,
+    Headline,
     MaxWords,
+    Message,
     NoRepetition,
     NotEmpty,
+    Reply,
+    Skill,
+    SkillContext,
+    dedupe,
     generate_checked,
 )
-from assistant.news.dedup import dedupe
-from assistant.news.headline import Headline
-from assistant.skill import Reply, Skill, SkillContext
-from skills.newsfeed import SpokenBefore, gather_news
-from skills.untrusted import DATA_RULE, not_a_copy, not_steered, quote_data, tidy_lines
-from skills.wordfilter import banned_words, is_tragic, no_tragic_words
+from skills._lib.untrusted import DATA_RULE, not_a_copy, not_steered, quote_data, tidy_lines
+from skills._lib.wordfilter import banned_words, is_tragic, no_tragic_words
 
 MAX_WORDS = 39
 UNAVAILABLE = "The Hacker News front page is unavailable right now, so no parody today."
@@ -84,9 +86,9 @@ class HnTrollSkill(Skill):
 
     def run(self, ctx: SkillContext) -> Reply:
         """Pick an unspoken, non-tragic story and parody the comments on it."""
-        news = gather_news(ctx, [self.config.feed])
+        news = ctx.news.gather([self.config.feed])
         now = ctx.clock.now()
-        spoken = SpokenBefore(ctx.state_dir / "spoken.json", now, self.config.remember_days)
+        spoken = ctx.news.spoken(self.config.remember_days)
         story = self.pick(news.headlines, spoken.prints() if news.stale_since is None else [])
         if story is None:
             text = NOTHING_NEW if news.headlines else UNAVAILABLE

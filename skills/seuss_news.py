@@ -8,20 +8,24 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.llm.base import GenerateOptions, Message
-from assistant.llm.contract import (
+from assistant import (
     Contract,
+    FeedSetting,
+    GenerateOptions,
+    Headline,
     MaxWords,
+    Message,
     NoRepetition,
     NotEmpty,
+    Reply,
+    Skill,
+    SkillContext,
+    dedupe,
     generate_checked,
+    stale_note,
 )
-from assistant.news.dedup import dedupe
-from assistant.news.headline import Headline
-from assistant.skill import Reply, Skill, SkillContext
-from skills.newsfeed import FeedSetting, SpokenBefore, gather_news, stale_note
-from skills.untrusted import DATA_RULE, not_a_copy, not_steered, quote_data, tidy_lines
-from skills.wordfilter import banned_words, is_tragic, no_tragic_words
+from skills._lib.untrusted import DATA_RULE, not_a_copy, not_steered, quote_data, tidy_lines
+from skills._lib.wordfilter import banned_words, is_tragic, no_tragic_words
 
 UNAVAILABLE = "The news is unavailable right now."
 NOTHING_NEW = "There are no new headlines since last time."
@@ -117,11 +121,11 @@ class SeussNewsSkill(Skill):
 
     def tell(self, ctx: SkillContext, deadline: float | None = None) -> Told:
         """The news part; after `deadline` (time.monotonic) headlines are read plainly."""
-        news = gather_news(ctx, self.config.feeds)
+        news = ctx.news.gather(self.config.feeds)
         if not news.headlines:
             return Told(UNAVAILABLE, [], [], news.failures, stale=False)
         now = ctx.clock.now()
-        spoken = SpokenBefore(ctx.state_dir / "spoken.json", now, self.config.remember_days)
+        spoken = ctx.news.spoken(self.config.remember_days)
         stale = news.stale_since is not None
         # Old headlines are a recap, said with a warning; fresh ones are said only once.
         fresh = dedupe(news.headlines, () if stale else spoken.prints())

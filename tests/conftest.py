@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from assistant.daemon import Daemon
+    from assistant.service.daemon import Daemon
 
 
 @pytest.fixture(scope="session")

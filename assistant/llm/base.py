@@ -45,6 +45,9 @@ class LLM(Protocol):
     def stream(self, prompt: Prompt, options: GenerateOptions | None = None) -> Iterator[str]:
         """Yield the answer piece by piece as the model writes it; raise ModelError."""
 
+    def close(self) -> None:
+        """Release the model (it is loaded again on the next call)."""
+
 
 def as_messages(prompt: Prompt) -> list[Message]:
     """Turn a bare string into a one-turn chat."""

@@ -10,6 +10,8 @@ import os
 import struct
 from collections import OrderedDict
 from pathlib import Path
+
+from assistant.files import atomic_write
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -153,18 +155,3 @@ def decode(blob: bytes, key: str, prefix: list[int]) -> bytes:
     if hashlib.sha256(state).hexdigest() != header.get("sha256"):
         raise ValueError("checksum mismatch")
     return state
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write a file so that a crash leaves the old file or the new one, never half of one."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    tmp.replace(path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)

@@ -15,7 +15,8 @@ from assistant.llm.contract import (
     Predicate,
     generate_checked,
 )
-from assistant.retrieval.store import Hit, SearchResult, Store
+from assistant.retrieval.base import Hit, SearchResult
+from assistant.retrieval.store import Store
 
 KNOW_NOTHING = "I don't know anything about that yet."
 MAX_WORDS = 60

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant.files import fsync_path
 from assistant.retrieval.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -29,15 +30,6 @@ class Generation:
     name: str
     path: Path
     meta: dict[str, Any]
-
-
-def fsync_path(path: Path) -> None:
-    """Flush a file or a directory to disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def sha256_file(path: Path) -> str:

@@ -11,7 +11,8 @@ from assistant.retrieval.errors import StoreError
 from assistant.retrieval.settings import RetrievalSection
 
 if TYPE_CHECKING:
-    from assistant.retrieval.store import SearchResult, Store
+    from assistant.retrieval.base import SearchResult
+    from assistant.retrieval.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -19,9 +20,10 @@ log = logging.getLogger(__name__)
 class LazyStore:
     """Opens `<state dir>/retrieval` on first use; a store that cannot open raises StoreError."""
 
-    def __init__(self, section: RetrievalSection, state_dir: Path) -> None:
+    def __init__(self, section: RetrievalSection, state_dir: Path, cache_dir: Path) -> None:
         self.section = section
         self.state_dir = state_dir
+        self.cache_dir = cache_dir
         self._store: Store | None = None
         self._lock = threading.Lock()
 
@@ -31,7 +33,7 @@ class LazyStore:
             if self._store is None:
                 from assistant.retrieval.store import build_store
 
-                self._store = build_store(self.section, self.state_dir)
+                self._store = build_store(self.section, self.state_dir, cache_dir=self.cache_dir)
             return self._store
 
     def search(self, query: str, k: int = 5) -> SearchResult:

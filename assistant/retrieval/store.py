@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.retrieval.base import Hit, SearchResult
 from assistant.retrieval.docstore import DocStore
 from assistant.retrieval.embedder import Embedder, EmbedSpec
 from assistant.retrieval.errors import EmbedderError, StoreError
@@ -27,27 +28,6 @@ from assistant.retrieval.settings import RetrievalSection
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 RETRY_EMBEDDER_S = 60.0
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One retrieved chunk and where it came from."""
-
-    path: str
-    heading: str
-    text: str
-    score: float
-    kind: str
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    """Hits, best first, and which mode answered ("hybrid" or "bm25") and why."""
-
-    hits: list[Hit]
-    mode: str
-    reason: str | None = None
-    timings: dict[str, float] = field(default_factory=dict)
 
 
 def stamp(ids: np.ndarray) -> str:
@@ -246,22 +226,20 @@ def open_docstore(path: Path) -> DocStore:
         return DocStore(path)
 
 
-def embed_spec(section: RetrievalSection) -> EmbedSpec:
-    """The config's embedding runtime; ONNX exports live in `<cache dir>/embedder-onnx`."""
-    from assistant.config import cache_dir
-
+def embed_spec(section: RetrievalSection, cache: Path) -> EmbedSpec:
+    """The config's embedding runtime; ONNX exports live in `<cache>/embedder-onnx`."""
     return EmbedSpec(
         backend=section.embed_backend,
         precision=section.embed_precision,
-        cache=cache_dir() / "embedder-onnx",
+        cache=cache / "embedder-onnx",
     )
 
 
-def build_embedder(section: RetrievalSection) -> Embedder | None:
+def build_embedder(section: RetrievalSection, cache: Path) -> Embedder | None:
     """The embedder the config asks for (nothing is loaded until the first embed)."""
     if section.embedder == "none":
         return None
-    spec = embed_spec(section)
+    spec = embed_spec(section, cache)
     if section.embed_in == "inline":
         return spec.build(batch=section.embed_batch, idle_s=section.idle_unload_s)
     from assistant.retrieval.worker import WorkerEmbedder
@@ -280,7 +258,16 @@ def store_dir(state_dir: Path) -> Path:
 
 
 def build_store(
-    section: RetrievalSection, state_dir: Path, embedder: Embedder | None = None
+    section: RetrievalSection,
+    state_dir: Path,
+    embedder: Embedder | None = None,
+    *,
+    cache_dir: Path | None = None,
 ) -> Store:
-    """The store under `<state dir>/retrieval`, with the config's embedder unless one is given."""
-    return Store(store_dir(state_dir), section, embedder or build_embedder(section))
+    """The store under `<state dir>/retrieval`, with the given embedder or the config's one
+    (whose ONNX export lives under `cache_dir`, which is then required)."""
+    if embedder is None and section.embedder != "none":
+        if cache_dir is None:
+            raise ValueError("build_store: a cache_dir is needed to build the embedder")
+        embedder = build_embedder(section, cache_dir)
+    return Store(store_dir(state_dir), section, embedder)

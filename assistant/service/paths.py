@@ -5,18 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from assistant.config import env_dir, state_dir
+from assistant.paths import runtime_dir
 
 RUNTIME_ENV = "ASSISTANT_RUNTIME_DIR"
 SOCKET_NAME = "control.sock"
 SYSTEM_RUNTIME_DIR = Path("/run/assistant")
 # sun_path holds 108 bytes including the terminating NUL.
 MAX_SOCKET_PATH = 107
-
-
-def runtime_dir() -> Path:
-    """The daemon's runtime dir: $ASSISTANT_RUNTIME_DIR, $RUNTIME_DIRECTORY, XDG, state dir."""
-    return env_dir(RUNTIME_ENV, "RUNTIME_DIRECTORY", state_dir() / "run", "XDG_RUNTIME_DIR")
 
 
 def socket_path() -> Path:

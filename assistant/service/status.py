@@ -1,34 +1,44 @@
-"""What the daemon reports: `assistant status` (JSON) and systemd's one-line STATUS=."""
+"""What the daemon reports: `assistant status` (JSON) and systemd's one-line STATUS=, both made
+from a snapshot the daemon takes of itself."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import asdict
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from assistant.daemon import Daemon
-
-
-def next_runs(daemon: Daemon) -> list[dict[str, str]]:
-    """The next run of each scheduled skill, soonest first."""
-    jobs = [j for j in daemon.scheduler.get_jobs() if j.next_run_time is not None]
-    jobs.sort(key=lambda j: j.next_run_time)
-    return [{"skill": j.id, "time": j.next_run_time.isoformat()} for j in jobs]
+from assistant.journal import RunRecord
 
 
-def clock_state(daemon: Daemon) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Snapshot:
+    """The daemon's state at one moment, as plain values."""
+
+    started: datetime
+    uptime_s: float
+    config: Path | None
+    synchronized: bool
+    # Seconds scheduled runs still wait for the clock; None when they do not wait.
+    hold_left_s: float | None
+    last_jump_s: float | None
+    # (skill, next run time), soonest first.
+    next_runs: list[tuple[str, datetime]]
+    last_runs: dict[str, RunRecord]
+    running: list[str]
+    problem: str | None
+    last_reload: dict[str, Any] | None
+
+
+def clock_state(snap: Snapshot) -> dict[str, Any]:
     """Whether the clock is synchronised, and whether runs wait for it."""
-    left = None
-    if daemon.hold_deadline is not None:
-        left = round(max(0.0, daemon.hold_deadline - daemon.monotonic()), 1)
+    left = None if snap.hold_left_s is None else round(snap.hold_left_s, 1)
     return {
-        "synchronized": daemon.sync(),
-        "holding": daemon.holding(),
+        "synchronized": snap.synchronized,
+        "holding": snap.hold_left_s is not None,
         "hold_left_s": left,
-        "last_jump_s": daemon.last_jump_s,
+        "last_jump_s": snap.last_jump_s,
     }
 
 
@@ -48,38 +58,35 @@ def memory_split(rollup: Path = Path("/proc/self/smaps_rollup")) -> dict[str, in
     return {"rss_bytes": rss, "anon_bytes": anon, "file_bytes": rss - anon}
 
 
-def build_status(daemon: Daemon) -> dict[str, Any]:
+def build_status(snap: Snapshot) -> dict[str, Any]:
     """The answer to a status request."""
+    keep = {"started", "outcome", "error", "text"}
     last = {
-        name: {k: v for k, v in asdict(run).items() if k in {"started", "outcome", "error", "text"}}
-        for name, run in sorted(daemon.app.journal.latest().items())
+        name: {k: v for k, v in vars(run).items() if k in keep}
+        for name, run in sorted(snap.last_runs.items())
     }
-    path = daemon.app.config_path
     return {
         "ok": True,
         "pid": os.getpid(),
-        "started": daemon.started_at.isoformat(timespec="seconds"),
-        "uptime_s": round(daemon.monotonic() - daemon.started_mono, 1),
-        "config": str(path) if path else None,
-        "clock": clock_state(daemon),
-        "next_runs": next_runs(daemon),
+        "started": snap.started.isoformat(timespec="seconds"),
+        "uptime_s": round(snap.uptime_s, 1),
+        "config": str(snap.config) if snap.config else None,
+        "clock": clock_state(snap),
+        "next_runs": [{"skill": name, "time": t.isoformat()} for name, t in snap.next_runs],
         "last_runs": last,
-        "running": daemon.runner.active(),
-        "healthy": daemon.problem is None,
-        "problem": daemon.problem,
-        "last_reload": daemon.last_reload,
+        "running": snap.running,
+        "healthy": snap.problem is None,
+        "problem": snap.problem,
+        "last_reload": snap.last_reload,
         "memory": memory_split(),
     }
 
 
-def status_line(daemon: Daemon) -> str:
+def status_line(snap: Snapshot) -> str:
     """One line for `systemctl status`: what the daemon waits for, or its next run."""
-    if daemon.holding() and daemon.hold_deadline is not None:
-        left = max(0.0, daemon.hold_deadline - daemon.monotonic())
-        return f"waiting up to {left / 60:.0f} min for the clock to be synchronised"
-    runs = next_runs(daemon)
-    if not runs:
+    if snap.hold_left_s is not None:
+        return f"waiting up to {snap.hold_left_s / 60:.0f} min for the clock to be synchronised"
+    if not snap.next_runs:
         return "running; no scheduled runs"
-    first = runs[0]
-    moment = datetime.fromisoformat(first["time"])
-    return f"next: {first['skill']} at {moment:%Y-%m-%d %H:%M %Z}"
+    skill, moment = snap.next_runs[0]
+    return f"next: {skill} at {moment:%Y-%m-%d %H:%M %Z}"

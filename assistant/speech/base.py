@@ -65,6 +65,9 @@ class Speaker(Protocol):
     ) -> Spoken:
         """Like `say`, but speak each sentence of `pieces` as soon as it is complete."""
 
+    def close(self) -> None:
+        """Stop the speech worker; what is queued is not spoken."""
+
 
 class SkillSpeaker:
     """A speaker that tells the real one which skill is speaking."""
@@ -94,3 +97,6 @@ class SkillSpeaker:
     ) -> Spoken:
         """Speak `pieces` sentence by sentence as this skill."""
         return self.speaker.say_stream(pieces, wav, skill=skill or self.skill, urgent=urgent)
+
+    def close(self) -> None:
+        """Nothing: the app owns the real speaker and closes it."""

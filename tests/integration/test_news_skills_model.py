@@ -17,8 +17,8 @@ from assistant.testing import FixedClock, fake_context
 from skills.fake_quote import FakeQuoteSkill
 from skills.hn_troll import MAX_WORDS, HnTrollSkill
 from skills.seuss_news import SeussNewsSkill
-from skills.untrusted import STEERED
-from skills.wordfilter import HATEFUL, is_tragic
+from skills._lib.untrusted import STEERED
+from skills._lib.wordfilter import HATEFUL, is_tragic
 from tests.conftest import write_config
 from tests.integration.helpers import assistant
 

@@ -157,7 +157,7 @@ def test_a_failed_export_is_one_line_naming_the_cause(tmp_path: Path) -> None:
 
 
 def test_the_throughput_benchmark_compares_every_runtime_with_torch() -> None:
-    from bench.retrieval import throughput
+    from assistant.bench.retrieval import throughput
 
     result = throughput(rounds=1, docs=4)
     assert set(result["docs_per_s"]) == {"torch", "onnx_fp32", "onnx_int8"}

@@ -11,9 +11,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from assistant.app import App
+from assistant.app import rebuild_app
+from assistant.runtime import App
+from tests.fakeapp import fake_app
 from assistant.config import Config, SkillSettings
-from assistant.daemon import Daemon
+from assistant.service.daemon import Daemon
 from assistant.journal import Journal
 from assistant.registry import Registry
 from assistant.runner import Runner
@@ -66,19 +68,10 @@ def make_daemon(
     )
     speaker = kw.pop("speaker", FakeSpeaker())
     clock = kw.pop("clock", FixedClock(datetime.now(UTC)))
-    app = App(
-        config=config,
-        config_path=None,
-        registry=Registry(),
-        plan=SkillPlan(skills, [], []),
-        llm=FakeLLM(),
-        speaker=speaker,  # type: ignore[arg-type]
-        clock=clock,  # type: ignore[arg-type]
-        http=FakeFetcher(),
-        state_dir=tmp_path,
-    )
+    app = fake_app(tmp_path, config, SkillPlan(skills, [], []), speaker, clock)
     return Daemon(
         app,
+        rebuild=rebuild_app,
         notifier=Recorder(),
         monotonic=times.monotonic,
         wall=times.wall,

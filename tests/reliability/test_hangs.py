@@ -170,7 +170,7 @@ def _busy(sock: Path) -> bool:
 # The main loop blocks while this file exists: a stall like a deadlock in a tick.
 STALL = """
 import os, time
-import assistant.daemon as daemon
+import assistant.service.daemon as daemon
 _tick = daemon.Daemon.tick
 def tick(self):
     while os.path.exists(os.environ["STALL_FILE"]):

@@ -22,7 +22,7 @@ from assistant.skill import SkillContext
 from assistant.skillconfig import ConfiguredSkill, SkillPlan
 from assistant.testing import FakeSpeaker, FixedClock, fake_context
 from skills.clock import ClockSkill
-from skills.timecheck import wrong_time
+from skills._lib.timecheck import wrong_time
 from tests.reliability.helpers import report
 
 pytestmark = pytest.mark.slow

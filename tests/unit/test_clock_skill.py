@@ -7,7 +7,7 @@ from pathlib import Path
 
 from assistant.testing import FakeLLM, FixedClock, fake_context
 from skills.clock import UNSURE, ClockSkill
-from skills.timecheck import wrong_time
+from skills._lib.timecheck import wrong_time
 
 MOMENT = datetime(2026, 3, 14, 13, 45)
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import config_path, load_config, state_dir
+from assistant.config import config_path, load_config
+from assistant.paths import state_dir
 from assistant.errors import ConfigError
 from assistant.registry import Registry, load_registry
 from assistant.skillconfig import configure_skills

@@ -12,9 +12,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from assistant.app import App
+from assistant.app import rebuild_app
+from assistant.runtime import App
+from tests.fakeapp import fake_app
 from assistant.config import Config, SkillSettings
-from assistant.daemon import Daemon
+from assistant.service.daemon import Daemon
 from assistant.errors import ConfigError
 from assistant.registry import Registry
 from assistant.service.client import send_request
@@ -89,16 +91,12 @@ def make_app(tmp_path: Path, *, service: dict[str, Any] | None = None, **kw: Any
             "service": {"control_socket": False, **(service or {})},
         }
     )
-    return App(
-        config=config,
-        config_path=None,
-        registry=Registry(),
-        plan=kw.get("plan") or plan(),
-        llm=FakeLLM(),
-        speaker=kw.get("speaker") or FakeSpeaker(),
-        clock=FixedClock(datetime.now(UTC)),
-        http=FakeFetcher(),
-        state_dir=tmp_path,
+    return fake_app(
+        tmp_path,
+        config,
+        kw.get("plan") or plan(),
+        kw.get("speaker") or FakeSpeaker(),
+        FixedClock(datetime.now(UTC)),
     )
 
 
@@ -110,6 +108,7 @@ def times() -> Times:
 def start(started: list[Daemon], app: App, times: Times, **kw: Any) -> Daemon:
     kw.setdefault("sync", StaticSync(True))
     kw.setdefault("notifier", Recorder())
+    kw.setdefault("rebuild", rebuild_app)
     daemon = Daemon(app, monotonic=times.monotonic, wall=times.wall, **kw)
     daemon.start()
     started.append(daemon)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.llm.promptcache import PromptCache, atomic_write, decode, encode
+from assistant.files import atomic_write
+from assistant.llm.promptcache import PromptCache, decode, encode
 
 
 def test_round_trip() -> None:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from assistant.config import state_dir
+from assistant.paths import state_dir
 from assistant.llm.base import Message
 from assistant.testing import FakeFetcher, FakeLLM, FixedClock, fake_context
 from skills.seuss_news import FIXED_PREFIX, SeussNewsSkill

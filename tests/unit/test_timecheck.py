@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from skills.clock import FALLBACKS
-from skills.timecheck import time_forms, wrong_time
+from skills._lib.timecheck import time_forms, wrong_time
 
 AT_1345 = datetime(2026, 3, 14, 13, 45)
 

@@ -6,7 +6,7 @@ import argparse
 import json
 from collections.abc import Callable
 
-from assistant.commands import Commands
+from assistant.cli.table import Commands
 
 
 def cmd_voices(args: argparse.Namespace) -> int:
@@ -24,7 +24,7 @@ def cmd_voices(args: argparse.Namespace) -> int:
 
 def cmd_bench_speak(args: argparse.Namespace) -> int:
     """Time to first audio: generate-then-speak vs speak-while-generating."""
-    from bench.speak import main
+    from assistant.bench.speak import main
 
     return main(runs=args.runs, threads=args.threads, as_json=args.json)
 

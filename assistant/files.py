@@ -1,4 +1,4 @@
-"""Small JSON state files of a skill: written atomically, read back forgivingly."""
+"""Files written whole or not at all, and small JSON state read back forgivingly."""
 
 from __future__ import annotations
 
@@ -12,25 +12,34 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 
-def write_json_atomic(path: Path, value: Any) -> None:
-    """Write JSON to a temp file, fsync it, then rename over `path`: old or new, never half."""
+def fsync_path(path: Path) -> None:
+    """Flush a file or a directory entry to disk (a rename survives power loss only then)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write to a temp file beside `path`, fsync it, rename over `path`: old or new, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(value, out, ensure_ascii=False)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    # The rename itself survives power loss only once the directory entry is on disk.
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    fsync_path(path.parent)
+
+
+def write_json_atomic(path: Path, value: Any) -> None:
+    """Write `value` as JSON atomically (see atomic_write)."""
+    atomic_write(path, json.dumps(value, ensure_ascii=False).encode("utf-8"))
 
 
 def read_json(path: Path, default: Any) -> Any:

@@ -6,8 +6,9 @@ import argparse
 import json
 import sys
 
-from assistant.commands import Commands
-from assistant.config import config_path, load_config, state_dir
+from assistant.cli.table import Commands
+from assistant.config import config_path, load_config
+from assistant.paths import state_dir
 from assistant.http import HttpFetcher
 from assistant.news.archive import append_archive, archive_path
 from assistant.news.collect import collect

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from assistant.commands import Commands
+from assistant.cli.table import Commands
 
 TRIGGER_WAIT_TIMEOUT_S = 900.0
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from assistant.commands import Commands
+from assistant.cli.table import Commands
 
 
 def _section(args: argparse.Namespace) -> Any:
@@ -19,16 +19,17 @@ def _section(args: argparse.Namespace) -> Any:
 
 def cmd_index(args: argparse.Namespace) -> int:
     """Index notes (Markdown and text) and the headline archive."""
-    from assistant.config import state_dir
+    from assistant.news.archive import archive_path
+    from assistant.paths import load_paths
     from assistant.retrieval.indexer import index_paths
     from assistant.retrieval.progress import TerminalProgress
     from assistant.retrieval.store import build_store
 
     section = _section(args)
-    state = state_dir()
-    archive = state / "news" / "archive.jsonl"
+    paths = load_paths()
+    archive = archive_path(paths.state)
     use_archive = section.index_headlines and not args.no_headlines
-    with build_store(section, state) as store:
+    with build_store(section, paths.state, cache_dir=paths.cache) as store:
         report = index_paths(
             store,
             [Path(p) for p in args.paths],
@@ -67,7 +68,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     app = build_app(config_path(args.config), text_out=quiet_text())
     try:
         section = app.config.retrieval
-        with build_store(section, app.state_dir) as store:
+        with build_store(section, app.paths.state, cache_dir=app.paths.cache) as store:
             answer = ask(
                 store, app.llm, args.question, top_k=section.ask_top_k, seed=app.config.llm.seed
             )
@@ -97,6 +98,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from assistant.retrieval.errors import EvalError
     from assistant.retrieval.evaluate import evaluate, load_beir
     from assistant.retrieval.hybrid import DenseOptions, Fusion
+    from assistant.paths import cache_dir
     from assistant.retrieval.store import embed_spec
 
     s = _section(args)
@@ -107,7 +109,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         problem = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
         raise EvalError(f"--embed-backend, --embed-precision: {problem}") from exc
     data = load_beir(Path(args.dir))
-    embedder = embed_spec(s).build(batch=s.embed_batch, idle_s=3600)
+    embedder = embed_spec(s, cache_dir()).build(batch=s.embed_batch, idle_s=3600)
     try:
         embedder.embed(["warm up"])  # loading (or exporting) the model is not build time
         result = evaluate(
@@ -140,7 +142,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     """Anonymous and file-backed memory of a daemon-like process, idle and while embedding."""
-    from bench.retrieval import measure, throughput
+    from assistant.bench.retrieval import measure, throughput
 
     result = measure(runs=args.runs)
     result["embedding_throughput"] = throughput(rounds=args.rounds)

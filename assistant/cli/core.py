@@ -1,4 +1,4 @@
-"""The `assistant` command: parse arguments, call the app, print."""
+"""The core subcommands: run, check-config, skills, schedule, run-skill, say."""
 
 from __future__ import annotations
 
@@ -12,14 +12,9 @@ from typing import Any
 
 from assistant.app import App, build_app, load_plan, quiet_text
 from assistant.clock import FixedClock, load_timezone
-from assistant.commands import Commands, Handler
+from assistant.cli.table import Commands
 from assistant.config import config_path, load_config
-from assistant.errors import AssistantError, ConfigError
-from assistant.llm import commands as llm_commands
-from assistant.news import commands as news_commands
-from assistant.retrieval import commands as retrieval_commands
-from assistant.service import commands as service_commands
-from assistant.speech import commands as speech_commands
+from assistant.errors import ConfigError
 
 
 def _app(args: argparse.Namespace, *, text_out: Any = None) -> App:
@@ -28,13 +23,14 @@ def _app(args: argparse.Namespace, *, text_out: Any = None) -> App:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Start the daemon in the foreground."""
-    from assistant.daemon import run_daemon
+    from assistant.app import rebuild_app
+    from assistant.service.daemon import run_daemon
 
     app = _app(args)
     if not args.verbose:
         logging.getLogger().setLevel(app.config.assistant.log_level)
     try:
-        return run_daemon(app)
+        return run_daemon(app, rebuild_app)
     finally:
         app.close()
 
@@ -146,7 +142,7 @@ def cmd_run_skill(args: argparse.Namespace) -> int:
 def cmd_say(args: argparse.Namespace) -> int:
     """Speak a text now (through the running daemon when there is one), or write a WAV file."""
     from assistant.app import build_speaker
-    from assistant.config import state_dir
+    from assistant.paths import state_dir
     from assistant.service.client import say_via_daemon
 
     config = load_config(config_path(args.config))
@@ -166,9 +162,7 @@ def cmd_say(args: argparse.Namespace) -> int:
     try:
         spoken = speaker.say(args.text, wav=Path(args.wav) if args.wav else None)
     finally:
-        close = getattr(speaker, "close", None)
-        if close is not None:
-            close()
+        speaker.close()
     where = f" -> {spoken.wav}" if spoken.wav else ""
     print(f"said ({spoken.sink}{where}): {spoken.text}")
     return 0
@@ -191,54 +185,3 @@ def register(commands: Commands) -> None:
     p = commands.add("say", cmd_say, "speak a text (or write it to a WAV file)")
     p.add_argument("text")
     p.add_argument("--wav", help="write a WAV file here instead of playing")
-
-
-REGISTRARS = (
-    register,
-    llm_commands.register,
-    speech_commands.register,
-    news_commands.register,
-    retrieval_commands.register,
-    service_commands.register,
-)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of every subcommand."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", default=argparse.SUPPRESS, help="config file (TOML)")
-    parser = argparse.ArgumentParser(prog="assistant", parents=[common], description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands = Commands(sub, common)
-    for registrar in REGISTRARS:
-        registrar(commands)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `assistant` command."""
-    args = build_parser().parse_args(argv)
-    if not hasattr(args, "config"):
-        args.config = None
-    # The daemon logs what it does; one-shot commands only what went wrong.
-    quiet = logging.INFO if args.handler is cmd_run else logging.WARNING
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else quiet,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    handler: Handler = args.handler
-    try:
-        return handler(args)
-    except ConfigError as exc:
-        for line in exc.problems:
-            print(line, file=sys.stderr)
-        return 1
-    except AssistantError as exc:
-        print(f"assistant: {exc}", file=sys.stderr)
-        return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

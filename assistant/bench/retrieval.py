@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from assistant.paths import cache_dir
 from assistant.retrieval.memory import rss_split
 from assistant.retrieval.settings import RetrievalSection
 
@@ -52,7 +53,7 @@ def measure(runs: int = 21) -> dict[str, Any]:
     from assistant.retrieval.store import build_store, embed_spec
     from assistant.retrieval.worker import WorkerEmbedder
 
-    onnx = embed_spec(RetrievalSection(embed_backend="onnx"))
+    onnx = embed_spec(RetrievalSection(embed_backend="onnx"), cache_dir())
     out: dict[str, Any] = {"baseline_start": rss_split()}
     with tempfile.TemporaryDirectory() as tmp:
         notes = Path(tmp) / "notes"
@@ -109,7 +110,7 @@ def throughput(rounds: int = 3, docs: int = 96) -> dict[str, Any]:
     from assistant.retrieval.store import embed_spec
 
     texts = corpus(docs)
-    onnx = embed_spec(RetrievalSection())
+    onnx = embed_spec(RetrievalSection(), cache_dir())
     specs = {
         "torch": EmbedSpec(backend="torch"),
         "onnx_fp32": onnx,

@@ -13,9 +13,8 @@ from datetime import datetime
 from types import FrameType
 from typing import Any
 
-from assistant.app import App
 from assistant.errors import AssistantError, ConfigError
-from assistant.runner import Runner
+from assistant.runtime import App
 from assistant.scheduler import build_scheduler, schedule_skills
 from assistant.service.api import build_handler
 from assistant.service.control import ControlServer
@@ -23,9 +22,9 @@ from assistant.service.errors import ControlError, DaemonRunningError, ServiceEr
 from assistant.service.health import scheduler_problem
 from assistant.service.jumps import JumpDetector
 from assistant.service.notify import Notifier
-from assistant.service.paths import socket_path
-from assistant.service.reload import rebuild_app, retire_parts
-from assistant.service.status import build_status, status_line
+from assistant.service.paths import SOCKET_NAME
+from assistant.service.reload import retire_parts
+from assistant.service.status import Snapshot, build_status, status_line
 from assistant.service.timesync import SyncCheck
 
 log = logging.getLogger(__name__)
@@ -42,7 +41,7 @@ class Daemon:
         *,
         notifier: Notifier | None = None,
         sync: SyncCheck | None = None,
-        rebuild: Callable[[App], App] = rebuild_app,
+        rebuild: Callable[[App], App],
         monotonic: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
     ) -> None:
@@ -55,7 +54,7 @@ class Daemon:
         self.stopping = threading.Event()
         self.wake = threading.Event()
         self.reload_requested = threading.Event()
-        self.runner = Runner(app.plan, app.context, app.journal, self.stopping)
+        self.runner = app.runner(self.stopping)
         self.scheduler = build_scheduler(app.plan, self.runner, app.clock.tz)
         self.jumps = JumpDetector(app.config.service.clock_jump_s, monotonic=monotonic, wall=wall)
         self.server: ControlServer | None = None
@@ -95,13 +94,13 @@ class Daemon:
             len(self.scheduler.get_jobs()),
             self.app.state_dir,
         )
-        self._last_status = status_line(self)
+        self._last_status = status_line(self.snapshot())
         self.notifier.ready(self._last_status)
 
     def _listen(self) -> None:
         """Open the control socket; without it the daemon still runs its schedule."""
         server = ControlServer(
-            socket_path(),
+            self.app.paths.runtime / SOCKET_NAME,
             build_handler(self),
             max_bytes=self.app.config.service.max_request_bytes,
         )
@@ -139,7 +138,7 @@ class Daemon:
             self.reload_requested.clear()
             self.reload()
         self._watchdog(skip=jump is not None)
-        line = status_line(self)
+        line = status_line(self.snapshot())
         if line != self._last_status:
             self._last_status = line
             self.notifier.status(line)
@@ -190,9 +189,30 @@ class Daemon:
             self.notifier.watchdog()
             self._last_ping = mono
 
+    def snapshot(self) -> Snapshot:
+        """The daemon's state now, as plain values for status reports."""
+        jobs = [j for j in self.scheduler.get_jobs() if j.next_run_time is not None]
+        jobs.sort(key=lambda j: j.next_run_time)
+        left = None
+        if self.hold_deadline is not None:
+            left = max(0.0, self.hold_deadline - self.monotonic())
+        return Snapshot(
+            started=self.started_at,
+            uptime_s=self.monotonic() - self.started_mono,
+            config=self.app.config_path,
+            synchronized=self.sync(),
+            hold_left_s=left,
+            last_jump_s=self.last_jump_s,
+            next_runs=[(j.id, j.next_run_time) for j in jobs],
+            last_runs=self.app.journal.latest(),
+            running=self.runner.active(),
+            problem=self.problem,
+            last_reload=self.last_reload,
+        )
+
     def status(self) -> dict[str, Any]:
         """What `assistant status` shows."""
-        return build_status(self)
+        return build_status(self.snapshot())
 
     def trigger(self, skill: str, wait: bool) -> dict[str, Any]:
         """Run an installed skill now, ignoring its schedule; with `wait`, return its outcome."""
@@ -235,7 +255,7 @@ class Daemon:
             try:
                 answer = self._reload()
             finally:
-                self._last_status = status_line(self)
+                self._last_status = status_line(self.snapshot())
                 self.notifier.ready(self._last_status)
             self.last_reload = {"at": datetime.now().astimezone().isoformat(), **answer}
             return answer
@@ -293,10 +313,13 @@ class Daemon:
         thread.start()
 
 
-def run_daemon(app: App, **parts: Any) -> int:
-    """Run the daemon in the foreground until SIGTERM or SIGINT; return the exit code."""
+def run_daemon(app: App, rebuild: Callable[[App], App], **parts: Any) -> int:
+    """Run the daemon in the foreground until SIGTERM or SIGINT; return the exit code.
+
+    `rebuild` makes a new app from the old one's config file on reload (SIGHUP).
+    """
     notifier = parts.pop("notifier", None) or Notifier.from_env(unset=True)
-    daemon = Daemon(app, notifier=notifier, **parts)
+    daemon = Daemon(app, notifier=notifier, rebuild=rebuild, **parts)
 
     def on_stop(signum: int, _frame: FrameType | None) -> None:
         log.info("received %s; stopping", signal.Signals(signum).name)

@@ -6,12 +6,12 @@ import argparse
 import json
 from typing import Any
 
-from assistant.commands import Commands
+from assistant.cli.table import Commands
 
 
 def cmd_models_list(args: argparse.Namespace) -> int:
     """Show the known and pulled models, their sizes and whether they are present."""
-    from assistant.config import state_dir
+    from assistant.paths import state_dir
     from assistant.llm.models import list_models
 
     rows = list_models(state_dir())
@@ -27,7 +27,7 @@ def cmd_models_list(args: argparse.Namespace) -> int:
 
 def cmd_models_pull(args: argparse.Namespace) -> int:
     """Download a GGUF file from the Hugging Face Hub."""
-    from assistant.config import state_dir
+    from assistant.paths import state_dir
     from assistant.llm.pull import pull_model
 
     path = pull_model(args.repo, args.file, state_dir())
@@ -61,7 +61,7 @@ def _print_report(report: dict[str, Any], indent: str = "") -> None:
 
 def cmd_bench_llm(args: argparse.Namespace) -> int:
     """Benchmark our generation path against raw llama-cpp-python."""
-    from bench.llm import run_bench
+    from assistant.bench.llm import run_bench
 
     result = run_bench(runs=args.runs)
     if args.json:

@@ -1,28 +1,28 @@
-"""Headlines for the news skills: fresh from the feeds, else the last good ones, and what was
-already spoken."""
+"""The news service skills receive as `ctx.news`: headlines fresh from the feeds, else the last
+good ones, the shared archive, and what a skill already spoke. Built once from `[news]`."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.config import state_dir
+from assistant.clock import Clock
+from assistant.files import read_json, write_json_atomic
+from assistant.http import Fetcher
 from assistant.news.archive import append_archive, archive_path
 from assistant.news.collect import collect, interleave
 from assistant.news.dedup import fingerprint
 from assistant.news.headline import Headline
-from assistant.news.parse import ParseLimits
-from assistant.news.sources import FeedRef
-from assistant.skill import SkillContext
-from skills.skillstate import read_json, write_json_atomic
+from assistant.news.settings import NewsSection
+from assistant.news.sources import FeedRef, resolve_source
 
 log = logging.getLogger(__name__)
 LAST_GOOD = "last_good.json"
-SPOKEN = "spoken.json"
 KEEP_LAST_GOOD = 100
 KEEP_SPOKEN = 1000
 
@@ -38,9 +38,9 @@ class FeedConfig(BaseModel):
 FeedSetting = str | FeedConfig
 
 
-def feed_refs(feeds: list[FeedSetting]) -> list[FeedRef]:
-    """The configured feeds (URLs, paths or tables) as references to read."""
-    return [FeedRef(f) if isinstance(f, str) else FeedRef(f.url, f.name) for f in feeds]
+def feed_refs(feeds: Sequence[FeedSetting], named: Mapping[str, str]) -> list[FeedRef]:
+    """The feeds (names from `[news] feeds`, URLs, paths or tables) as references to read."""
+    return [resolve_source(f, named) if isinstance(f, str) else FeedRef(f.url, f.name) for f in feeds]
 
 
 @dataclass
@@ -52,27 +52,59 @@ class News:
     stale_since: datetime | None = None
 
 
-def gather_news(ctx: SkillContext, feeds: list[FeedSetting], max_entries: int = 30) -> News:
-    """Read the feeds; keep fresh headlines as the last good ones, or fall back to those."""
-    results = collect(feed_refs(feeds), ctx.http, ParseLimits(max_entries=max_entries))
-    failures = [f"{r.ref.source}: {r.error}" for r in results if not r.ok]
-    for line in failures:
-        ctx.log.warning("feed failed: %s", line)
-    fresh = interleave(results)
-    if fresh:
-        _save_last_good(ctx.state_dir / LAST_GOOD, fresh, ctx.clock.now())
-        _archive(fresh)
-        return News(fresh, failures)
-    saved, when = _load_last_good(ctx.state_dir / LAST_GOOD)
-    return News(saved, failures, when if saved else None)
+class NewsService:
+    """Reads feeds within the `[news]` limits; one per app, shared by every skill."""
+
+    def __init__(self, section: NewsSection, http: Fetcher, state: Path) -> None:
+        self.section = section
+        self.http = http
+        self.state = state
+
+    def for_run(self, state_dir: Path, clock: Clock, logger: logging.Logger) -> SkillNews:
+        """The view of one skill run: its own last-good and spoken-before files, its clock."""
+        return SkillNews(self, state_dir, clock, logger)
+
+    def archive(self, headlines: list[Headline]) -> None:
+        """Add headlines to the shared archive; a full or read-only disk costs only the archive."""
+        try:
+            append_archive(headlines, archive_path(self.state), self.section.archive_max_bytes)
+        except OSError as exc:
+            log.error("could not archive headlines: %s", exc)
 
 
-def _archive(headlines: list[Headline]) -> None:
-    """Add headlines to the shared archive; a full or read-only disk costs only the archive."""
-    try:
-        append_archive(headlines, archive_path(state_dir()))
-    except OSError as exc:
-        log.error("could not archive headlines: %s", exc)
+class SkillNews:
+    """`ctx.news`: what a skill asks of the news service during one run."""
+
+    def __init__(
+        self, service: NewsService, state_dir: Path, clock: Clock, logger: logging.Logger
+    ) -> None:
+        self.service = service
+        self.state_dir = state_dir
+        self.clock = clock
+        self.log = logger
+
+    def gather(self, feeds: Sequence[FeedSetting] = ()) -> News:
+        """Read `feeds` (default: every `[news] feeds` entry); keep fresh headlines as the last
+        good ones, or fall back to those when every feed failed."""
+        section = self.service.section
+        chosen: Sequence[FeedSetting] = feeds or list(section.feeds)
+        refs = feed_refs(chosen, section.feeds)
+        results = collect(refs, self.service.http, section.parse_limits())
+        failures = [f"{r.ref.source}: {r.error}" for r in results if not r.ok]
+        for line in failures:
+            self.log.warning("feed failed: %s", line)
+        fresh = interleave(results)
+        last_good = self.state_dir / LAST_GOOD
+        if fresh:
+            _save_last_good(last_good, fresh, self.clock.now())
+            self.service.archive(fresh)
+            return News(fresh, failures)
+        saved, when = _load_last_good(last_good)
+        return News(saved, failures, when if saved else None)
+
+    def spoken(self, days: int) -> SpokenBefore:
+        """Headlines this skill spoke within `days`, to be told only once."""
+        return SpokenBefore(self.state_dir / "spoken.json", self.clock.now(), days)
 
 
 def _save_last_good(path: Path, headlines: list[Headline], now: datetime) -> None:

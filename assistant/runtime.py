@@ -1,0 +1,76 @@
+"""The running parts of the assistant, as the app built them; the daemon and the CLI use them."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.clock import Clock
+from assistant.config import Config
+from assistant.http import Fetcher
+from assistant.journal import Journal
+from assistant.llm.base import LLM
+from assistant.news.service import NewsService
+from assistant.paths import Paths
+from assistant.registry import Registry
+from assistant.retrieval.lazy import LazyStore
+from assistant.runner import Runner
+from assistant.skill import SkillContext
+from assistant.skillconfig import SkillPlan
+from assistant.speech.base import SkillSpeaker, Speaker
+
+
+@dataclass
+class App:
+    """Everything the daemon and the CLI need, built once by `assistant.app`."""
+
+    config: Config
+    config_path: Path | None
+    registry: Registry
+    plan: SkillPlan
+    llm: LLM
+    speaker: Speaker
+    clock: Clock
+    http: Fetcher
+    paths: Paths
+    news: NewsService
+    store: LazyStore
+    journal: Journal = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.journal = Journal(self.paths.state / "journal.jsonl")
+
+    @property
+    def state_dir(self) -> Path:
+        """The state dir (journal, skills' state, store, WAV files)."""
+        return self.paths.state
+
+    def context(self, skill: str, clock: Clock | None = None) -> SkillContext:
+        """A context for one run of `skill`."""
+        clock = clock or self.clock
+        state = self.paths.state / "skills" / skill
+        logger = logging.getLogger(f"skill.{skill}")
+        return SkillContext(
+            llm=self.llm,
+            # Wrapped so that the speaker knows who speaks (quiet hours allow some skills).
+            speaker=SkillSpeaker(self.speaker, skill),
+            clock=clock,
+            http=self.http,
+            state_dir=state,
+            log=logger,
+            store=self.store,
+            news=self.news.for_run(state, clock, logger),
+        )
+
+    def runner(self, stopping: threading.Event | None = None) -> Runner:
+        """A runner over this app's skills; `stopping` marks runs cut short by a stop."""
+        return Runner(self.plan, self.context, self.journal, stopping)
+
+    def close(self) -> None:
+        """Release the model, the speech worker, network connections and the store."""
+        self.llm.close()
+        self.speaker.close()
+        self.http.close()
+        self.store.close()
