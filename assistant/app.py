@@ -12,13 +12,13 @@ from typing import TextIO
 from assistant.clock import Clock, SystemClock, load_timezone
 from assistant.config import Config, load_config
 from assistant.errors import ConfigError
-from assistant.http import Fetcher, HttpFetcher
+from assistant.http import HttpFetcher
 from assistant.llm.base import LLM
 from assistant.llm.local import LocalEngine
 from assistant.llm.models import resolve_model
 from assistant.llm.remote import CascadeEngine, RemoteEngine
 from assistant.news.service import NewsService
-from assistant.paths import Paths, load_paths
+from assistant.paths import load_paths
 from assistant.registry import Registry, load_registry
 from assistant.retrieval.lazy import LazyStore
 from assistant.runtime import App

@@ -121,4 +121,3 @@ def load_config(path: Path | None) -> Config:
     except ValidationError as exc:
         where = f"{path}: " if path else ""
         raise ConfigError([where + line for line in format_errors(exc)]) from None
-

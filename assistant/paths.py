@@ -1,4 +1,4 @@
-"""Where the daemon keeps its files: state, cache and runtime dirs, read from the environment once."""
+"""Where the daemon keeps its files: state, cache and runtime dirs, read once."""
 
 from __future__ import annotations
 
@@ -35,7 +35,9 @@ def cache_dir() -> Path:
 
 def runtime_dir() -> Path:
     """The daemon's runtime dir: $ASSISTANT_RUNTIME_DIR, $RUNTIME_DIRECTORY, XDG, state dir."""
-    return env_dir("ASSISTANT_RUNTIME_DIR", "RUNTIME_DIRECTORY", state_dir() / "run", "XDG_RUNTIME_DIR")
+    return env_dir(
+        "ASSISTANT_RUNTIME_DIR", "RUNTIME_DIRECTORY", state_dir() / "run", "XDG_RUNTIME_DIR"
+    )
 
 
 @dataclass(frozen=True)

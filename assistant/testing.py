@@ -125,7 +125,9 @@ class FakeStore:
         """Notes sharing words with `query`, most shared first."""
         self.queries.append(query)
         words = set(query.lower().split())
-        scored = [(len(words & set(text.lower().split())), path) for path, text in self.notes.items()]
+        scored = [
+            (len(words & set(text.lower().split())), path) for path, text in self.notes.items()
+        ]
         hits = [
             Hit(path=path, heading="", text=self.notes[path], score=float(n), kind="note")
             for n, path in sorted(scored, key=lambda pair: (-pair[0], pair[1]))
@@ -146,14 +148,16 @@ def fake_context(
     *,
     store: FakeStore | None = None,
     news: NewsSection | None = None,
+    app_state: Path | None = None,
 ) -> SkillContext:
     """A SkillContext made of fakes, for testing a skill without a model or a network.
 
-    `news` is the `[news]` section the skill's `ctx.news` reads with (feeds come from `http`).
+    `news` is the `[news]` section `ctx.news` reads with (feeds come from `http`); the app's
+    own state (the headline archive) goes to `app_state`, by default `<state_dir>/app`.
     """
     http = http or FakeFetcher()
     log = logging.getLogger("skill.test")
-    service = NewsService(news or NewsSection(), http, state_dir / "app-state")
+    service = NewsService(news or NewsSection(), http, app_state or state_dir / "app")
     return SkillContext(
         llm=llm or FakeLLM(),
         speaker=speaker or FakeSpeaker(),

@@ -8,10 +8,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant import AssistantError, FeedSetting, Reply, Skill, SkillContext
+from skills._lib.timecheck import time_forms
 from skills.clock import UNSURE, ClockSkill
 from skills.fake_quote import FakeQuoteSkill
 from skills.seuss_news import UNAVAILABLE, SeussNewsSkill, Told
-from skills._lib.timecheck import time_forms
 
 GREETING = "Good morning!"
 # Time kept back for the quote: the news stops using the model this long before the budget ends.

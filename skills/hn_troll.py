@@ -87,7 +87,6 @@ class HnTrollSkill(Skill):
     def run(self, ctx: SkillContext) -> Reply:
         """Pick an unspoken, non-tragic story and parody the comments on it."""
         news = ctx.news.gather([self.config.feed])
-        now = ctx.clock.now()
         spoken = ctx.news.spoken(self.config.remember_days)
         story = self.pick(news.headlines, spoken.prints() if news.stale_since is None else [])
         if story is None:

@@ -21,7 +21,8 @@ def fake_app(
     tmp_path: Path, config: Config, plan: SkillPlan, speaker: Speaker, clock: Clock, **kw: Any
 ) -> App:
     """An app over `plan` whose model and network are fakes and whose dirs are under tmp_path."""
-    paths = Paths(state=tmp_path, cache=tmp_path / "cache", runtime=tmp_path / "run")
+    runtime = kw.get("runtime") or tmp_path / "run"
+    paths = Paths(state=tmp_path, cache=tmp_path / "cache", runtime=runtime)
     http = kw.get("http") or FakeFetcher()
     return App(
         config=config,

@@ -10,11 +10,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.app import App, build_app, load_plan, quiet_text
-from assistant.clock import FixedClock, load_timezone
+from assistant.app import build_app, load_plan, quiet_text
 from assistant.cli.table import Commands
+from assistant.clock import FixedClock, load_timezone
 from assistant.config import config_path, load_config
 from assistant.errors import ConfigError
+from assistant.runtime import App
 
 
 def _app(args: argparse.Namespace, *, text_out: Any = None) -> App:

@@ -11,8 +11,8 @@ from assistant.cli.table import Commands
 
 def cmd_models_list(args: argparse.Namespace) -> int:
     """Show the known and pulled models, their sizes and whether they are present."""
-    from assistant.paths import state_dir
     from assistant.llm.models import list_models
+    from assistant.paths import state_dir
 
     rows = list_models(state_dir())
     if args.json:
@@ -27,8 +27,8 @@ def cmd_models_list(args: argparse.Namespace) -> int:
 
 def cmd_models_pull(args: argparse.Namespace) -> int:
     """Download a GGUF file from the Hugging Face Hub."""
-    from assistant.paths import state_dir
     from assistant.llm.pull import pull_model
+    from assistant.paths import state_dir
 
     path = pull_model(args.repo, args.file, state_dir())
     print(f"pulled {args.repo}/{args.file} -> {path}")

@@ -8,12 +8,12 @@ import sys
 
 from assistant.cli.table import Commands
 from assistant.config import config_path, load_config
-from assistant.paths import state_dir
 from assistant.http import HttpFetcher
 from assistant.news.archive import append_archive, archive_path
 from assistant.news.collect import collect
 from assistant.news.headline import Headline
 from assistant.news.sources import resolve_source
+from assistant.paths import state_dir
 
 EXIT_NONE_PARSED = 2
 

@@ -95,10 +95,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     """nDCG@10 and recall@100 of bm25, dense and hybrid on a BEIR-layout folder."""
     from pydantic import ValidationError
 
+    from assistant.paths import cache_dir
     from assistant.retrieval.errors import EvalError
     from assistant.retrieval.evaluate import evaluate, load_beir
     from assistant.retrieval.hybrid import DenseOptions, Fusion
-    from assistant.paths import cache_dir
     from assistant.retrieval.store import embed_spec
 
     s = _section(args)

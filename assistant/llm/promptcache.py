@@ -10,9 +10,9 @@ import os
 import struct
 from collections import OrderedDict
 from pathlib import Path
+from typing import Any
 
 from assistant.files import atomic_write
-from typing import Any
 
 log = logging.getLogger(__name__)
 MAGIC = b"PIACACHE1\n"

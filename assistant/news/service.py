@@ -40,7 +40,9 @@ FeedSetting = str | FeedConfig
 
 def feed_refs(feeds: Sequence[FeedSetting], named: Mapping[str, str]) -> list[FeedRef]:
     """The feeds (names from `[news] feeds`, URLs, paths or tables) as references to read."""
-    return [resolve_source(f, named) if isinstance(f, str) else FeedRef(f.url, f.name) for f in feeds]
+    return [
+        resolve_source(f, named) if isinstance(f, str) else FeedRef(f.url, f.name) for f in feeds
+    ]
 
 
 @dataclass

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from assistant.retrieval.embedder import QUIET_OFFLINE, model_path
 from assistant.files import fsync_path
+from assistant.retrieval.embedder import QUIET_OFFLINE, model_path
 from assistant.retrieval.onnxembed import FILES, SUMS, OnnxSession, file_sha256
 
 PROBES = [

@@ -13,8 +13,8 @@ import pytest
 from assistant.llm.local import LocalEngine
 from assistant.llm.models import DEFAULT_MODEL, resolve_model
 from assistant.testing import FixedClock, fake_context
-from skills.clock import ClockSkill
 from skills._lib.timecheck import wrong_time
+from skills.clock import ClockSkill
 from tests.integration.helpers import assistant
 
 pytestmark = pytest.mark.slow

@@ -14,11 +14,11 @@ from assistant.llm.contract import words
 from assistant.llm.local import LocalEngine
 from assistant.llm.models import DEFAULT_MODEL, resolve_model
 from assistant.testing import FixedClock, fake_context
+from skills._lib.untrusted import STEERED
+from skills._lib.wordfilter import HATEFUL, is_tragic
 from skills.fake_quote import FakeQuoteSkill
 from skills.hn_troll import MAX_WORDS, HnTrollSkill
 from skills.seuss_news import SeussNewsSkill
-from skills._lib.untrusted import STEERED
-from skills._lib.wordfilter import HATEFUL, is_tragic
 from tests.conftest import write_config
 from tests.integration.helpers import assistant
 

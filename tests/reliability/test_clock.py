@@ -12,21 +12,19 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from assistant.app import rebuild_app
-from assistant.runtime import App
-from tests.fakeapp import fake_app
 from assistant.config import Config, SkillSettings
-from assistant.service.daemon import Daemon
 from assistant.journal import Journal
-from assistant.registry import Registry
 from assistant.runner import Runner
 from assistant.scheduler import upcoming
+from assistant.service.daemon import Daemon
 from assistant.service.notify import Notifier
 from assistant.service.timesync import StaticSync
 from assistant.skill import Reply, Skill, SkillContext
 from assistant.skillconfig import ConfiguredSkill, SkillPlan
-from assistant.testing import FakeFetcher, FakeLLM, FakeSpeaker, FixedClock, fake_context
+from assistant.testing import FakeSpeaker, FixedClock, fake_context
 from skills.clock import UNSURE, ClockSkill
 from tests.conftest import Times
+from tests.fakeapp import fake_app
 from tests.reliability.helpers import report, wait_for
 
 UTC = ZoneInfo("UTC")

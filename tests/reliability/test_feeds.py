@@ -25,8 +25,8 @@ from assistant.runner import Runner
 from assistant.skill import SkillContext
 from assistant.skillconfig import ConfiguredSkill, SkillPlan
 from assistant.testing import FakeLLM, FakeSpeaker, FixedClock, fake_context
-from skills.seuss_news import SeussNewsSkill
 from skills._lib.untrusted import CLOSE, OPEN
+from skills.seuss_news import SeussNewsSkill
 from tests.integration.test_news_adversarial import STOP, route_table, send
 from tests.reliability.helpers import report
 

@@ -21,8 +21,8 @@ from assistant.runner import Runner
 from assistant.skill import SkillContext
 from assistant.skillconfig import ConfiguredSkill, SkillPlan
 from assistant.testing import FakeSpeaker, FixedClock, fake_context
-from skills.clock import ClockSkill
 from skills._lib.timecheck import wrong_time
+from skills.clock import ClockSkill
 from tests.reliability.helpers import report
 
 pytestmark = pytest.mark.slow

@@ -6,8 +6,8 @@ from datetime import datetime
 from pathlib import Path
 
 from assistant.testing import FakeLLM, FixedClock, fake_context
-from skills.clock import UNSURE, ClockSkill
 from skills._lib.timecheck import wrong_time
+from skills.clock import UNSURE, ClockSkill
 
 MOMENT = datetime(2026, 3, 14, 13, 45)
 

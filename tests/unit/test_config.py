@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from assistant.config import config_path, load_config
-from assistant.paths import state_dir
 from assistant.errors import ConfigError
+from assistant.paths import state_dir
 from assistant.registry import Registry, load_registry
 from assistant.skillconfig import configure_skills
 from skills.clock import ClockSkill

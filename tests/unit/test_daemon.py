@@ -13,20 +13,19 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from assistant.app import rebuild_app
-from assistant.runtime import App
-from tests.fakeapp import fake_app
 from assistant.config import Config, SkillSettings
-from assistant.service.daemon import Daemon
 from assistant.errors import ConfigError
-from assistant.registry import Registry
+from assistant.runtime import App
 from assistant.service.client import send_request
+from assistant.service.daemon import Daemon
 from assistant.service.errors import ControlError
 from assistant.service.notify import Notifier
 from assistant.service.timesync import StaticSync
 from assistant.skill import Reply, Skill, SkillContext
 from assistant.skillconfig import ConfiguredSkill, SkillPlan
-from assistant.testing import FakeFetcher, FakeLLM, FakeSpeaker, FixedClock
+from assistant.testing import FakeSpeaker, FixedClock
 from tests.conftest import Times
+from tests.fakeapp import fake_app
 
 UTC = ZoneInfo("UTC")
 RAN = threading.Event()
@@ -97,6 +96,7 @@ def make_app(tmp_path: Path, *, service: dict[str, Any] | None = None, **kw: Any
         kw.get("plan") or plan(),
         kw.get("speaker") or FakeSpeaker(),
         FixedClock(datetime.now(UTC)),
+        runtime=kw.get("runtime"),
     )
 
 
@@ -275,11 +275,11 @@ def test_stop_asks_the_speaker_to_stop_and_ends_fast(
 
 
 def test_the_control_socket_reaches_the_daemon(
-    tmp_path: Path, times: Times, started: list[Daemon], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, times: Times, started: list[Daemon]
 ) -> None:
     with tempfile.TemporaryDirectory(prefix="as-") as run:
-        monkeypatch.setenv("ASSISTANT_RUNTIME_DIR", run)
-        daemon = start(started, make_app(tmp_path, service={"control_socket": True}), times)
+        app = make_app(tmp_path, service={"control_socket": True}, runtime=Path(run))
+        daemon = start(started, app, times)
         path = Path(run) / "control.sock"
         answer = send_request(path, {"command": "trigger", "skill": "hello", "wait": True})
         assert answer["ok"] and answer["text"] == "hello"

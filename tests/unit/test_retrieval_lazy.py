@@ -9,7 +9,7 @@ from assistant.retrieval.settings import RetrievalSection
 
 
 def test_opens_on_first_search_only(tmp_path: Path) -> None:
-    store = LazyStore(RetrievalSection(embedder="none"), tmp_path)
+    store = LazyStore(RetrievalSection(embedder="none"), tmp_path, tmp_path / "cache")
     assert not (tmp_path / "retrieval").exists()
     result = store.search("tomatoes", 3)
     assert result.hits == [] and result.mode == "bm25"

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from assistant.app import App, build_app
+from assistant.app import build_app, rebuild_app
 from assistant.errors import ConfigError
-from assistant.service.reload import rebuild_app, retire_parts
+from assistant.runtime import App
+from assistant.service.reload import retire_parts
 
 CONFIG = """
 [assistant]
@@ -23,7 +24,7 @@ schedule = "{cron}"
 
 
 def close_all(*apps: App) -> None:
-    """Close what each app built, speakers included (App.close leaves those)."""
+    """Close what each app built, speakers included."""
     nothing: Any = SimpleNamespace(llm=None, http=None, speaker=None, store=None)
     retire_parts(apps, keep=nothing)
 
@@ -73,8 +74,9 @@ class Part:
 
 def test_retired_parts_are_closed_once_and_the_originals_never(tmp_path: Path) -> None:
     shared, first_http, second_http, speaker = Part(), Part(), Part(), Part()
-    original: Any = SimpleNamespace(llm=shared, http=first_http, speaker=speaker, store=None)
-    reloaded: Any = SimpleNamespace(llm=shared, http=second_http, speaker=speaker, store=None)
-    again: Any = SimpleNamespace(llm=shared, http=second_http, speaker=speaker, store=None)
+    store = Part()
+    original: Any = SimpleNamespace(llm=shared, http=first_http, speaker=speaker, store=store)
+    reloaded: Any = SimpleNamespace(llm=shared, http=second_http, speaker=speaker, store=store)
+    again: Any = SimpleNamespace(llm=shared, http=second_http, speaker=speaker, store=store)
     retire_parts([reloaded, again], keep=original)
     assert (shared.closed, first_http.closed, second_http.closed, speaker.closed) == (0, 0, 1, 0)

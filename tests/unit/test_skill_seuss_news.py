@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from assistant.paths import state_dir
 from assistant.llm.base import Message
 from assistant.testing import FakeFetcher, FakeLLM, FixedClock, fake_context
 from skills.seuss_news import FIXED_PREFIX, SeussNewsSkill
@@ -38,7 +37,9 @@ def run(
     http: FakeFetcher | None = None,
     moment: datetime = MORNING,
 ) -> dict[str, object]:
-    ctx = fake_context(FixedClock(moment), tmp_path / "skill", llm=llm, http=http)
+    ctx = fake_context(
+        FixedClock(moment), tmp_path / "skill", llm=llm, http=http, app_state=tmp_path / "app"
+    )
     reply = s.run(ctx)
     assert reply.tainted
     return {"text": reply.text, "sources": reply.sources, **reply.data}
@@ -179,7 +180,7 @@ def test_injection_headlines_stay_data(tmp_path: Path) -> None:
     # Nothing the skill wrote holds the instructions as text a prompt would read.
     written = [p for p in (tmp_path / "skill").rglob("*") if p.is_file()]
     assert {p.name for p in written} == {"spoken.json", "last_good.json"}
-    archive = state_dir() / "news" / "archive.jsonl"
+    archive = tmp_path / "app" / "news" / "archive.jsonl"
     assert all(
         json.loads(line).keys() == {"title", "link", "source", "published"}
         for line in archive.read_text(encoding="utf-8").splitlines()

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from skills.clock import FALLBACKS
 from skills._lib.timecheck import time_forms, wrong_time
+from skills.clock import FALLBACKS
 
 AT_1345 = datetime(2026, 3, 14, 13, 45)
 
