@@ -13,8 +13,8 @@ import numpy as np
 
 from assistant.llm.base import GenerateOptions, Message
 from assistant.llm.local import LocalEngine, default_threads, load_llama
-from assistant.llm.memory import drop_page_cache
 from assistant.llm.models import DEFAULT_MODEL, resolve_model
+from assistant.procmem import drop_page_cache
 from skills.clock import clock_prompt
 
 STORY: list[Message] = [

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.paths import cache_dir
-from assistant.retrieval.memory import rss_split
+from assistant.procmem import rss_split
 from assistant.retrieval.settings import RetrievalSection
 
 NOTES = {

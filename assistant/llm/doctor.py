@@ -9,8 +9,8 @@ from assistant.config import Config
 from assistant.errors import ModelError
 from assistant.llm.base import GenerateOptions
 from assistant.llm.local import LocalEngine, default_threads
-from assistant.llm.memory import mapped_rss, mem_available, page_cache_bytes, process_memory
 from assistant.llm.models import resolve_model
+from assistant.procmem import mapped_rss, mem_available, page_cache_bytes, process_memory
 
 
 def llama_build() -> dict[str, Any]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from assistant.errors import ModelError
+from assistant.idle import IdleTimer
 from assistant.llm.base import GenerateOptions, Message, Prompt, as_messages
 from assistant.llm.chat import ChatTemplate
 from assistant.llm.promptcache import PromptCache, model_identity
@@ -52,8 +52,7 @@ class LocalEngine:
         self._llama: Any = None
         self._template: ChatTemplate | None = None
         self._cache: PromptCache | None = None
-        self._last_use = 0.0
-        self._timer: threading.Timer | None = None
+        self._idle = IdleTimer(idle_unload_s, self._lock, self._unload_idle)
 
     @property
     def name(self) -> str:
@@ -93,8 +92,7 @@ class LocalEngine:
             except (RuntimeError, ValueError) as exc:
                 raise ModelError(f"{self.path}: generation failed: {exc}") from exc
             finally:
-                self._last_use = time.monotonic()
-                self._arm_idle_timer()
+                self._idle.touch()
 
     def _stream_locked(
         self, llama: Any, messages: list[Message], opts: GenerateOptions
@@ -138,26 +136,10 @@ class LocalEngine:
             if self._llama is not None:
                 self._llama.reset()
 
-    def _arm_idle_timer(self) -> None:
-        """After `idle_unload_s` without use, free the model (mmap makes reloading cheap)."""
-        if self.idle_unload_s <= 0:
-            return
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer = threading.Timer(self.idle_unload_s, self._unload_if_idle)
-        self._timer.daemon = True
-        self._timer.start()
-
-    def _unload_if_idle(self) -> None:
-        """Unload unless the model was used (or is in use) since the timer was armed."""
-        if not self._lock.acquire(blocking=False):
-            return
-        try:
-            if time.monotonic() - self._last_use >= self.idle_unload_s * 0.99:
-                log.info("model idle for %gs: unloading it", self.idle_unload_s)
-                self._free()
-        finally:
-            self._lock.release()
+    def _unload_idle(self) -> None:
+        """Free the model after `idle_unload_s` unused (mmap makes reloading it cheap)."""
+        log.info("model idle for %gs: unloading it", self.idle_unload_s)
+        self._free()
 
     def _free(self) -> None:
         """Drop the model; the caller holds the lock."""
@@ -169,8 +151,7 @@ class LocalEngine:
 
     def close(self) -> None:
         """Free the model; the next call loads it again (cheap: the file stays in page cache)."""
-        if self._timer is not None:
-            self._timer.cancel()
+        self._idle.cancel()
         with self._lock:
             self._free()
 

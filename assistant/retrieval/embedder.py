@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from assistant.idle import IdleTimer
 from assistant.retrieval.errors import EmbedderError
 
 log = logging.getLogger(__name__)
@@ -133,7 +134,7 @@ class IdleModel:
         self.threads = threads
         self._lock = threading.Lock()
         self._model: Any = None
-        self._timer: threading.Timer | None = None
+        self._idle = IdleTimer(idle_s, self._lock, self._unload_idle)
 
     @property
     def loaded(self) -> bool:
@@ -156,15 +157,13 @@ class IdleModel:
             if self._model is None:
                 self._model = self._load()
             vectors = self._encode(list(texts))
-            self._arm_idle_timer()
+            self._idle.touch()
         return np.asarray(vectors, dtype=np.float32)
 
-    def _arm_idle_timer(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer = threading.Timer(self.idle_s, self.close)
-        self._timer.daemon = True
-        self._timer.start()
+    def _unload_idle(self) -> None:
+        """Drop the model after `idle_s` unused (the idle timer holds the lock)."""
+        if self._model is not None:
+            self._release()
 
     def _release(self) -> None:
         """Let go of the loaded model (called with the lock held)."""
@@ -174,10 +173,8 @@ class IdleModel:
 
     def close(self) -> None:
         """Drop the model (imported libraries stay: use the worker to shed them too)."""
+        self._idle.cancel()
         with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
             if self._model is not None:
                 self._release()
 

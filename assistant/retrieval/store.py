@@ -15,13 +15,13 @@ from typing import Any
 
 import numpy as np
 
+from assistant.procmem import available_mb
 from assistant.retrieval.base import Hit, SearchResult
 from assistant.retrieval.docstore import DocStore
 from assistant.retrieval.embedder import Embedder, EmbedSpec
 from assistant.retrieval.errors import EmbedderError, StoreError
 from assistant.retrieval.generations import current_name, load_generation, write_generation
 from assistant.retrieval.hybrid import DenseOptions, Fusion, HybridIndex
-from assistant.retrieval.memory import available_mb
 from assistant.retrieval.settings import RetrievalSection
 
 log = logging.getLogger(__name__)

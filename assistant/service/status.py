@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.journal import RunRecord
+from assistant.procmem import memory_split
 
 
 @dataclass(frozen=True)
@@ -40,22 +41,6 @@ def clock_state(snap: Snapshot) -> dict[str, Any]:
         "hold_left_s": left,
         "last_jump_s": snap.last_jump_s,
     }
-
-
-def memory_split(rollup: Path = Path("/proc/self/smaps_rollup")) -> dict[str, int] | None:
-    """Resident memory split into anonymous (heap) and file-backed (mmapped model) bytes."""
-    try:
-        lines = rollup.read_text().splitlines()
-    except OSError:
-        return None
-    kib: dict[str, int] = {}
-    for line in lines:
-        name, _, rest = line.partition(":")
-        parts = rest.split()
-        if len(parts) == 2 and parts[1] == "kB" and parts[0].isdigit():
-            kib[name.strip()] = int(parts[0])
-    rss, anon = kib.get("Rss", 0) * 1024, kib.get("Anonymous", 0) * 1024
-    return {"rss_bytes": rss, "anon_bytes": anon, "file_bytes": rss - anon}
 
 
 def build_status(snap: Snapshot) -> dict[str, Any]:

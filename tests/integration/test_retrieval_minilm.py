@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistant.procmem import rss_split
 from assistant.retrieval.embedder import MiniLMEmbedder, wait_idle
 from assistant.retrieval.errors import EmbedderError
 from assistant.retrieval.evaluate import evaluate, load_beir
 from assistant.retrieval.hybrid import Fusion
-from assistant.retrieval.memory import rss_split
 from assistant.retrieval.worker import WorkerEmbedder
 
 pytestmark = pytest.mark.slow

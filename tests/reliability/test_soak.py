@@ -15,8 +15,8 @@ from assistant.clock import Clock
 from assistant.config import SkillSettings
 from assistant.journal import Journal
 from assistant.llm.local import LocalEngine
-from assistant.llm.memory import process_memory
 from assistant.llm.models import DEFAULT_MODEL, resolve_model
+from assistant.procmem import process_memory
 from assistant.runner import Runner
 from assistant.skill import SkillContext
 from assistant.skillconfig import ConfiguredSkill, SkillPlan

@@ -9,7 +9,7 @@ import pytest
 
 from assistant.config import load_config
 from assistant.errors import ConfigError
-from assistant.retrieval.memory import available_mb, rss_split
+from assistant.procmem import available_mb, rss_split
 from assistant.retrieval.worker import read_frame, write_frame
 from tests.conftest import write_config
 

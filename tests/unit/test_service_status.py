@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.service.status import memory_split
+from assistant.procmem import memory_split
 from assistant.service.text import status_text
 
 MORNING = "2026-11-27T07:00:00+00:00"

@@ -1,4 +1,5 @@
-"""Honest memory figures: anonymous vs file-backed RSS, and how much of a file is in page cache."""
+"""The one reader of /proc memory figures: anonymous vs file-backed RSS, available memory, and
+how much of a file is in the page cache."""
 
 from __future__ import annotations
 
@@ -39,6 +40,35 @@ def process_memory(pid: str = "self") -> dict[str, int]:
 def mem_available() -> int:
     """MemAvailable from /proc/meminfo, in bytes."""
     return _kib_fields(Path("/proc/meminfo")).get("MemAvailable", 0)
+
+
+def available_mb() -> float:
+    """MemAvailable in MiB (infinite when /proc/meminfo cannot be read, so nothing is refused)."""
+    try:
+        return mem_available() / KIB / KIB or float("inf")
+    except (OSError, ValueError):
+        return float("inf")
+
+
+def rss_split(pid: int | str = "self") -> dict[str, float]:
+    """Anonymous and file-backed resident memory in MiB (shared memory counted as neither)."""
+    f = _kib_fields(Path(f"/proc/{pid}/smaps_rollup"))
+    rss, anon, shmem = (f.get(k, 0) / KIB / KIB for k in ("Rss", "Anonymous", "Shmem"))
+    return {
+        "rss_mb": round(rss, 1),
+        "anon_mb": round(anon, 1),
+        "file_mb": round(rss - anon - shmem, 1),
+    }
+
+
+def memory_split(rollup: Path = Path("/proc/self/smaps_rollup")) -> dict[str, int] | None:
+    """Resident bytes split into anonymous (heap) and file-backed (mmapped model), or None."""
+    try:
+        f = _kib_fields(rollup)
+    except OSError:
+        return None
+    rss, anon = f.get("Rss", 0), f.get("Anonymous", 0)
+    return {"rss_bytes": rss, "anon_bytes": anon, "file_bytes": rss - anon}
 
 
 def mapped_rss(path: Path, pid: str = "self") -> int:
