@@ -84,8 +84,15 @@ def test_broken_renamed_and_removed_plugins_are_named_and_the_rest_run(tmp_path:
     broken = {"broken", "notskill", "misnamed", "gone"}
     assert broken <= {n for n, s in by_name.items() if "error" in s}, by_name
     assert "error" not in by_name["tick"] and "clock" in by_name  # built-ins still load
-    # The daemon names each bad plugin, keeps the schedule of the broken one in sight, and
-    # runs the others.
+    # A schedule configured for a skill that cannot load: check-config and run refuse alike,
+    # naming it, rather than start with part of the schedule silently gone.
+    checked = assistant("check-config", str(config), env=env)
+    refused = assistant("--config", str(config), "run", env=env)
+    line = f"{config}: skills.broken: its plugin is broken"
+    assert checked.returncode == refused.returncode == 1
+    assert line in checked.stderr.splitlines() and line in refused.stderr.splitlines()
+    # Without that section the daemon starts, names each bad plugin and runs the others.
+    config.write_text(CONFIG.replace('[skills.broken]\nschedule = "0 10 * * *"\n', ""))
     runtime = Path(os.environ["ASSISTANT_RUNTIME_DIR"])
     sock = runtime / "control.sock"
     proc = start_daemon(config, env)
@@ -94,14 +101,20 @@ def test_broken_renamed_and_removed_plugins_are_named_and_the_rest_run(tmp_path:
         assert wait_for(lambda: send_request(sock, {"command": "status"})["ok"], 10)
         ran = send_request(sock, {"command": "trigger", "skill": "tick", "wait": True})
         assert ran["outcome"] == "ok" and ran["text"] == "Tick."
-        # Renamed: the entry point is now "tock"; after a reload the old section is reported.
+        # Renamed: the entry point is now "tock". A reload that still configures "tick" is
+        # refused and the running schedule stays; once the section is renamed, it is taken.
         plugin_dir(tmp_path / "plugins", MODULES, {**PLUGINS, "tock": "good_plugin:Tock"})
         (plugins / "reliability_plugins-0.1.dist-info" / "entry_points.txt").write_text(
             "[assistant.skills]\n"
             + "".join(f"{k} = {v}\n" for k, v in PLUGINS.items() if k != "tick")
             + "tock = good_plugin:Tock\n"
         )
-        config.write_text(CONFIG.replace("[skills.tick]", "[skills.tock]") + "[skills.tick]\n")
+        renamed = config.read_text().replace("[skills.tick]", "[skills.tock]")
+        config.write_text(renamed + "[skills.tick]\n")
+        stale = send_request(sock, {"command": "reload"})
+        assert stale["ok"] is False
+        assert f"{config}: skills.tick: no such skill is installed" in stale["problems"]
+        config.write_text(renamed)
         reloaded = send_request(sock, {"command": "reload"})
         assert reloaded["ok"], reloaded
         ran = send_request(sock, {"command": "trigger", "skill": "tock", "wait": True})
@@ -113,10 +126,7 @@ def test_broken_renamed_and_removed_plugins_are_named_and_the_rest_run(tmp_path:
     assert code == 0, err
     for name in broken:
         assert f"skill plugin {name!r}" in err, name
-    # A configured schedule whose skill cannot load is said, not silently dropped.
-    assert "broken" in err and "its schedule does not run until it is installed again" in err
-    assert err.count("its schedule does not run until it is installed again") >= 2
-    report("row 12 plugins", bad_plugins=len(broken), renamed=1, other_skills_ran=2)
+    report("row 12 plugins", bad_plugins=len(broken), renamed=1, other_skills_ran=2, refused=3)
 
 
 BAD_CONFIGS = [
