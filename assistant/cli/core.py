@@ -12,7 +12,7 @@ from typing import Any
 
 from assistant.app import build_app, load_checked, load_plan, quiet_text
 from assistant.cli.table import Commands
-from assistant.clock import FixedClock, load_timezone
+from assistant.clock import FixedClock, format_moment, load_timezone
 from assistant.config import config_path, load_config
 from assistant.errors import ConfigError
 from assistant.runtime import App
@@ -91,7 +91,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         print(json.dumps([{"time": t.isoformat(), "skill": n} for t, n in runs], indent=2))
         return 0
     for moment, name in runs:
-        print(f"{moment:%a %Y-%m-%d %H:%M %Z}  {name}")
+        print(f"{format_moment(moment)}  {name}")
     if not runs:
         print("no runs in the next 24 hours")
     return 0

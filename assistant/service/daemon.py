@@ -208,6 +208,7 @@ class Daemon:
         return Snapshot(
             started=self.started_at,
             uptime_s=self.monotonic() - self.started_mono,
+            tz=self.app.clock.tz,
             config=self.app.config_path,
             synchronized=self.sync(),
             hold_left_s=left,

@@ -81,6 +81,7 @@ def test_greets_then_stops_cleanly(tmp_path: Path, state_dir: Path, signum: int)
             proc.communicate()
     assert greeting["text"] in out  # the text sink, beside the WAV file
     assert "scheduled clock: next run 20" in err
+    assert "apscheduler" not in err  # its own bookkeeping (Adding job tentatively...) stays quiet
     assert "stopped" in err
 
 
