@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,16 @@ def test_run_refuses_what_check_config_refuses(
     assert capsys.readouterr().err == checked
     with pytest.raises(ConfigError):
         build_app(cfg)
+
+
+def test_skills_list_shows_each_skills_keys_and_defaults(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = write_config(tmp_path / "a.toml", "[skills.clock]\n")
+    assert main(["--config", str(cfg), "skills", "list", "--json"]) == 0
+    rows = {row["name"]: row for row in json.loads(capsys.readouterr().out)}
+    options = rows["clock"]["options"]
+    assert options["use_llm"] is True and options["hour_format"] == "24h"
+    assert main(["--config", str(cfg), "skills", "list"]) == 0
+    text = capsys.readouterr().out
+    assert 'keys: use_llm = true, hour_format = "24h"' in text
