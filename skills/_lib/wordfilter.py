@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from assistant.llm.contract import MustNotContain, Predicate, words
+from assistant import MustNotContain, Predicate, words
 
 
 def _wordset(text: str) -> frozenset[str]:

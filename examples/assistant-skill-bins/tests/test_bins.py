@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from assistant.testing import FakeLLM, FixedClock, fake_context
 from assistant_skill_bins import BinDay
+
+from assistant.testing import FakeLLM, FixedClock, fake_context
 
 WEDNESDAY = datetime(2026, 1, 7, 19, 0)  # the day before the second collection
 
