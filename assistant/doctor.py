@@ -14,6 +14,7 @@ from assistant.config import Config
 from assistant.http import Fetcher
 from assistant.news.collect import read_feed
 from assistant.news.sources import FeedRef, resolve_source
+from assistant.service.timesync import build_sync_check
 from assistant.skillconfig import SkillPlan
 from assistant.speech.audio import playback_device_present
 
@@ -128,6 +129,19 @@ def check_feeds(config: Config, plan: SkillPlan, fetcher: Fetcher) -> list[Check
 
     with ThreadPoolExecutor(FEED_WORKERS) as pool:
         return list(pool.map(one, feeds.items()))
+
+
+def run_checks(
+    config: Config, plan: SkillPlan, fetcher: Fetcher, resolve: Callable[[str], Path]
+) -> list[Check]:
+    """Every check, in the order people fix things: model, voice, sound, clock, feeds."""
+    return [
+        check_model(config, resolve),
+        check_espeak(),
+        check_audio(config),
+        check_clock(build_sync_check(config.service.trust_clock)),
+        *check_feeds(config, plan, fetcher),
+    ]
 
 
 def human_bytes(n: float) -> str:

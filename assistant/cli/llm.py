@@ -38,16 +38,9 @@ def cmd_models_pull(args: argparse.Namespace) -> int:
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     """Check what the daemon needs (model, voice, sound card, clock, feeds); report memory."""
-    from assistant.app import build_clock, load_plan
+    from assistant.app import load_plan
     from assistant.config import config_path, load_config
-    from assistant.doctor import (
-        check_audio,
-        check_clock,
-        check_espeak,
-        check_feeds,
-        check_model,
-        checks_text,
-    )
+    from assistant.doctor import checks_text, run_checks
     from assistant.http import HttpFetcher
     from assistant.llm.doctor import diagnose
     from assistant.llm.models import resolve_model
@@ -55,13 +48,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     config = load_config(config_path(args.config))
     _registry, plan = load_plan(config)
     with HttpFetcher(config.news.fetch_limits()) as fetcher:
-        checks = [
-            check_model(config, resolve_model),
-            check_espeak(),
-            check_audio(config),
-            check_clock(build_clock(config).synchronized),
-            *check_feeds(config, plan, fetcher),
-        ]
+        checks = run_checks(config, plan, fetcher, resolve_model)
     report = diagnose(config, load=not args.no_load)
     failed = any(c.status == "fail" for c in checks)
     if args.json:

@@ -17,6 +17,7 @@ import pytest
 
 from assistant.service.client import send_request
 from assistant.service.errors import ServiceError
+from tests.conftest import wait_for
 from tests.integration.helpers import BIN
 
 pytestmark = pytest.mark.slow
@@ -39,15 +40,6 @@ def service_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="as-") as run:
         monkeypatch.setenv("ASSISTANT_RUNTIME_DIR", run)
         yield Path(run)
-
-
-def wait_for(predicate: object, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return True
-        time.sleep(0.2)
-    return False
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])

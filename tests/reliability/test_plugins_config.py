@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.service.client import send_request
+from tests.conftest import wait_for
 from tests.reliability.helpers import (
     BIN,
     environment,
@@ -17,7 +18,6 @@ from tests.reliability.helpers import (
     report,
     start_daemon,
     stop_daemon,
-    wait_for,
 )
 
 pytestmark = pytest.mark.slow
