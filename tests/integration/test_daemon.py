@@ -89,7 +89,7 @@ def test_bad_config_starts_nothing(tmp_path: Path, state_dir: Path) -> None:
     )
     assert done.returncode != 0
     assert done.stderr.strip().splitlines() == [
-        "skills.clock.schedule: bad cron string 'every morning': want 5 fields, got 2"
+        f"{cfg}: skills.clock.schedule: bad cron string 'every morning': want 5 fields, got 2"
     ]
     assert not state_dir.exists()
 

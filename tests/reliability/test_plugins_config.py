@@ -154,19 +154,19 @@ def test_a_bad_config_is_one_line_per_problem_and_starts_nothing(
         assert checked.returncode == 1, (text, checked.stdout, checked.stderr)
         lines = (checked.stdout + checked.stderr).strip().splitlines()
         assert len(lines) == 1 and expected in lines[0], (text, lines)
+        assert lines[0].startswith(f"{path}: "), lines  # every problem names its file
         tried += 1
         if n % 2 == 0:  # the daemon itself, on every other one (each start costs a second)
             ran = assistant("--config", str(path), "run", env=env)
             assert ran.returncode != 0
             assert len(ran.stderr.strip().splitlines()) == 1 and expected in ran.stderr, ran
             tried += 1
-    # Two problems at once: two lines, each naming its key. ([skills.*] sections are checked
-    # once the rest is valid, so their problems come in a second round.)
+    # Three problems at once, a skill section's among them: three lines in one pass.
     both = tmp_path / "both.toml"
-    both.write_text("[assistant]\ncolour = 1\n[speech]\nrate = 'fast'\n")
+    both.write_text("[assistant]\ncolour = 1\n[speech]\nrate = 'fast'\n[skills.clock]\nx = 1\n")
     checked = assistant("check-config", str(both), env=env)
     lines = (checked.stdout + checked.stderr).strip().splitlines()
-    assert checked.returncode == 1 and len(lines) == 2, lines
+    assert checked.returncode == 1 and len(lines) == 3, lines
     tried += 1
     # Nothing half-started: no state written, no control socket left.
     assert not state_dir.exists() or not any(state_dir.rglob("*"))
