@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from assistant.llm.models import DEFAULT_MODEL, resolve_model
-from tests.reliability.helpers import environment, report, start_daemon, stop_daemon, wait_for
+from tests.conftest import wait_for
+from tests.reliability.helpers import environment, report, start_daemon, stop_daemon
 from tests.reliability.test_hostile_files import cli, soxi_seconds
 
 pytestmark = pytest.mark.slow

@@ -20,13 +20,13 @@ from assistant.service import control
 from assistant.service.client import send_request
 from assistant.service.control import ControlServer
 from assistant.service.errors import ServiceError
+from tests.conftest import wait_for
 from tests.reliability.helpers import (
     environment,
     plugin_dir,
     report,
     start_daemon,
     stop_daemon,
-    wait_for,
 )
 from tests.reliability.test_hostile_files import cli
 

@@ -15,7 +15,8 @@ import pytest
 
 from assistant.journal import Journal
 from assistant.service.client import send_request
-from tests.reliability.helpers import environment, report, start_daemon, stop_daemon, wait_for
+from tests.conftest import wait_for
+from tests.reliability.helpers import environment, report, start_daemon, stop_daemon
 from tests.reliability.test_hostile_files import NO_EMBEDDER, cli
 from tests.reliability.test_storage import read_only
 
