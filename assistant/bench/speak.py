@@ -25,6 +25,7 @@ from typing import Any
 from assistant.llm.base import GenerateOptions
 from assistant.llm.local import LocalEngine
 from assistant.llm.models import resolve_model
+from assistant.procmem import rss_split
 from assistant.speech.process import WorkerOptions, WorkerProcess, worker_command
 from assistant.speech.sentences import split_sentences
 from assistant.speech.sinks import WavOut
@@ -40,18 +41,6 @@ ENGINES = ("piper", "espeak")
 DEFAULT_ENGINE = "piper"
 # Modules that must never be loaded by the daemon's own process: the engines live in the worker.
 ENGINE_MODULES = ("piper", "onnxruntime", "pyttsx3")
-
-
-def memory_split(pid: int | str = "self") -> dict[str, float]:
-    """Resident memory of a process in MiB, split into anonymous and file-backed pages."""
-    fields: dict[str, int] = {}
-    with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as f:
-        for line in f:
-            key, _, rest = line.partition(":")
-            if rest.strip().endswith("kB"):
-                fields[key] = int(rest.split()[0])
-    anon = fields.get("Anonymous", 0)
-    return {"anon_mb": round(anon / 1024, 1), "file_mb": round((fields["Rss"] - anon) / 1024, 1)}
 
 
 @dataclass
@@ -159,8 +148,8 @@ def run_bench(runs: int = 5, threads: int = 1) -> dict[str, Any]:
             answers: set[str] = set()
             for i in range(runs):
                 answers |= _one_run(i, engine, all_runs, opts, folder)
-            memory = {r.name: memory_split(_pid(r.worker)) for r in all_runs}
-            process = memory_split()
+            memory = {r.name: rss_split(_pid(r.worker)) for r in all_runs}
+            process = rss_split()
         finally:
             for r in all_runs:
                 r.close()

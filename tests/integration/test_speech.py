@@ -221,13 +221,13 @@ def test_bench_speak_reports_both_engines() -> None:
         report["ttfa_stream_ms"] / report["ttfa_batch_ms"], rel=0.01
     )
     assert report["sentences"] >= 2
-    assert set(report["memory_mb"]["process"]) == {"anon_mb", "file_mb"}
+    assert {"anon_mb", "file_mb"} <= set(report["memory_mb"]["process"])
     assert set(report["engines"]) == {"piper", "espeak"}
     for figures in report["engines"].values():
         for key in ("load_ms", "start_ms", "rtf", "ttfa_ms", "ttfa_batch_ms"):
             assert isinstance(figures[key], float) and figures[key] > 0, key
         assert figures["start_ms"] >= figures["load_ms"]
-        assert set(figures["memory_mb"]) == {"anon_mb", "file_mb"}
+        assert {"anon_mb", "file_mb"} <= set(figures["memory_mb"])
         assert figures["sample_rate"] == 22050
     piper = report["engines"]["piper"]
     assert report["default_engine"] == "piper" and report["ttfa_ratio"] == piper["ttfa_ratio"]
@@ -322,7 +322,7 @@ def test_a_piper_voice_by_path_with_rate_and_volume(tmp_path: Path) -> None:
         options = WorkerOptions(voice=voice, rate=rate, volume=volume, sentence_silence=0.0)
         with WorkerSpeaker(tmp_path, options=options, text_out=io.StringIO()) as speaker:
             spoken = speaker.say(text, wav=tmp_path / f"{rate}.wav")
-            assert speaker.worker.engine == "piper" and speaker.worker.voice == "en_US-joe-medium"
+            assert speaker.worker.engine == "piper" and speaker.worker.voice == voice
         assert spoken.wav is not None and soxi("-r", spoken.wav) == "22050"
         lengths[rate], peaks[rate] = seconds(spoken.wav), peak(spoken.wav)
     # Twice the rate is half Piper's length scale; half the volume, half the peak.
