@@ -97,6 +97,8 @@ class WorkerSpeaker:
 
     def start(self) -> None:
         """Start the queue's thread and the worker now, not at the first utterance."""
+        if self.wanted_sink == "text":
+            return  # the text sink never needs a voice
         self._started().call(self.worker.start)
 
     def _started(self) -> SpeechQueue:

@@ -114,6 +114,8 @@ def test_hanging_skills_and_tts_never_hold_up_the_rest(tmp_path: Path, state_dir
     latencies: list[float] = []
     try:
         systemd.receive("READY", 60)
+        # READY does not wait for the voice to load; what is measured below is the faults.
+        assert send_request(sock, {"command": "say", "text": "Ready."})["wav"]
         since = time.monotonic()
         for _ in range(ROUNDS):
             # A hung run is abandoned at its limit; a second one meanwhile is refused, not piled up.
