@@ -252,7 +252,7 @@ class WorkerSpeaker:
 
 
 def list_voices(timeout_s: float = 20.0) -> list[str]:
-    """Return the installed voices as `id<TAB>name<TAB>languages` lines."""
+    """Return espeak-ng's installed voices as `id<TAB>name<TAB>languages` lines."""
     cmd = [sys.executable, "-m", "assistant.speech.worker", "--list-voices"]
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, check=True)

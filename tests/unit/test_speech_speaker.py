@@ -20,9 +20,9 @@ import pytest
 from assistant.clock import FixedClock
 from assistant.errors import ModelError, SpeechError
 from assistant.speech.base import SkillSpeaker
-from assistant.speech.speaker import WorkerSpeaker
 from assistant.speech.process import WorkerProcess
 from assistant.speech.quiet import parse_quiet_hours
+from assistant.speech.speaker import WorkerSpeaker
 from assistant.testing import FakeSpeaker
 
 FAKE_WORKER = """
