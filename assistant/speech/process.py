@@ -108,7 +108,8 @@ class WorkerProcess:
         """Note the engine of a new worker; say once per owner that Piper was not used."""
         self.engine = str(hello.get("engine", ""))
         self.voice = str(hello.get("voice", ""))
-        self.sample_rate = int(hello.get("sample_rate", 0))
+        rate = hello.get("sample_rate")
+        self.sample_rate = rate if isinstance(rate, int) else 0
         load_ms = hello.get("load_ms")
         self.load_ms = float(load_ms) if isinstance(load_ms, int | float) else None
         fallback = str(hello.get("fallback", ""))
