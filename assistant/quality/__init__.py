@@ -1,1 +1,1 @@
-"""Judges of what the model says, the sampling cascade's rules, and the skill evaluations."""
+"""Quality: judges of generated text, exemplar banks, and the `eval skills` evaluators."""
