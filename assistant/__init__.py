@@ -25,6 +25,7 @@ from assistant.llm.contract import (
 from assistant.news.dedup import dedupe
 from assistant.news.headline import Headline
 from assistant.news.service import FeedConfig, FeedSetting, News, SkillNews, stale_note
+from assistant.quality.grounding import grounding_violation, is_grounded, unknown_words
 from assistant.quality.hoursense import hour_sense, odd_for_hour
 from assistant.quality.rhyme import (
     couplet_rhymes,
@@ -33,6 +34,7 @@ from assistant.quality.rhyme import (
     rhyme_score,
     rhymes,
 )
+from assistant.quality.sensitivity import Verdict, classify, is_tragic
 from assistant.retrieval.base import Hit, Retriever, SearchResult
 from assistant.skill import Reply, Skill, SkillContext
 
@@ -62,12 +64,17 @@ __all__ = [
     "Score",
     "SearchResult",
     "Skill",
+    "Verdict",
     "SkillContext",
     "SkillNews",
     "couplet_rhymes",
+    "classify",
     "dedupe",
     "generate_checked",
+    "grounding_violation",
     "hour_sense",
+    "is_grounded",
+    "is_tragic",
     "line_end_words",
     "no_rhyme",
     "odd_for_hour",
@@ -75,6 +82,7 @@ __all__ = [
     "rhymes",
     "seed_for",
     "stale_note",
+    "unknown_words",
     "words",
 ]
 __version__ = "0.1.0"

@@ -1,8 +1,9 @@
 """Grounding judge for news: the model-written part names nothing the headline does not.
 
-A name is a capitalised word that does not start a sentence or a line, or any acronym
-("U.S.", "NHS"); a number is a numeral or a number word ("five", "million"). Each must be in
-the headline, in any case and form ("Philippine" for "Philippines", "5" for "five").
+A name is a capitalised word inside a sentence, any acronym ("U.S.", "NHS"), or a capitalised
+word starting a sentence or line that is not a common English word ("Fido barks", not "So
+the"); a number is a numeral or a number word ("five", "million"). Each must be in the
+headline, in any case and form ("Philippine" for "Philippines", "5" for "five").
 """
 
 from __future__ import annotations
@@ -13,6 +14,22 @@ import re
 COMMON = frozenset(
     {"i", "i'm", "i'll", "i've", "i'd", "o", "oh", "ok", "okay", "hooray", "hurray", "wow"}
     | {"yay", "hey", "hi", "yes", "no", "dr", "mr", "mrs", "ms", "seuss", "sir"}
+)
+# Common words that start a line or sentence: anything else capitalised there may be a name.
+STARTERS = frozenset(
+    re.findall(
+        r"\S+",
+        """a about after again all along an and another any are around as at away back be because
+    before best big bright but by can come could day do does don't down each even every far
+    few first for from fun get give go good great happy has have he her here hey his hop how
+    if in into is it it's its just kind last let let's like little look lots many may more
+    most much must my new next nice night nobody none not now of off oh old on once one only
+    or our out over people please quite read ride rain round run say see she shine sing sit
+    sleep small so some soon still such sun sweet take tell than that that's the their them
+    then there there's these they they'll they're this those through time to today tonight
+    too twice two under up us very wait walk watch way we we'll we're well what what's when
+    where which while who why will with without wow yes yet you you'll you're your""",
+    )
 )
 NUMBER_WORDS = {
     "one": 1,
@@ -93,10 +110,12 @@ def _known(name: str, words: set[str]) -> bool:
 
 
 def _is_name(token: str, before: str) -> bool:
-    """A capitalised word inside a sentence, or an acronym anywhere."""
+    """A capitalised word inside a sentence, an acronym, or an uncommon word starting one."""
     if re.fullmatch(r"(?:[A-Za-z]\.){2,}|[A-Z]{2,}[a-z]?", token):
         return True
-    return token[0].isupper() and SENTENCE_END.search(before) is None
+    if not token[0].isupper():
+        return False
+    return SENTENCE_END.search(before) is None or _norm(token) not in STARTERS
 
 
 def unsupported(written: str, source: str) -> list[str]:
@@ -130,3 +149,21 @@ def grounding_violation(written: str, source: str) -> str | None:
 def is_grounded(written: str, source: str) -> bool:
     """True when every name and number in `written` is in `source`."""
     return not unsupported(written, source)
+
+
+def unknown_words(written: str, source: str) -> list[str]:
+    """Words of `written` that are neither English (per the CMU dictionary) nor in `source`.
+
+    A tiny model forced to end a line on a word sometimes fills it with made-up words
+    ("ees", "theirselfe"); they are no names, but they are not worth hearing either.
+    """
+    from assistant.quality.rhyme import phones_for
+
+    words = _source_words(source)
+    found = []
+    for token in TOKEN.findall(written):
+        if token[0].isdigit() or _norm(token) in words:
+            continue
+        if not phones_for(_norm(token)):
+            found.append(token)
+    return found
