@@ -27,6 +27,7 @@ HATEFUL = _wordset(
     "terrorist terrorists bomb bombs shoot shooting gun guns rape raped"
 )
 
+
 def banned_words(extra: Iterable[str] = ()) -> MustNotContain:
     """The word-filter rule: the hateful list plus a skill's own extra words."""
     return MustNotContain(HATEFUL | {w.lower() for w in extra})

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from assistant.llm.base import Message
 from assistant.testing import FakeFetcher, FakeLLM, FixedClock, fake_context
 from skills.seuss_news import SeussNewsSkill
 
@@ -129,7 +128,7 @@ def test_tragedies_are_read_plainly_or_skipped(tmp_path: Path) -> None:
 
 
 def test_a_joke_that_mentions_tragedy_is_rejected(tmp_path: Path) -> None:
-    llm = FakeLLM(["The penguin laughed until it died,\nit laughed and laughed with all its pride!"])
+    llm = FakeLLM(["The penguin laughed until it died,\nit laughed with all its pride!"])
     out = run(skill(max_headlines=1, retries=1), tmp_path, llm, FakeFetcher(pages()))
     assert out["items"][0]["mode"] == "plain"  # type: ignore[index]
 
