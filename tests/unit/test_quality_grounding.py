@@ -27,6 +27,9 @@ SEWAGE = "Water company fined £90m for illegal sewage discharges"
         ("Five ads, oh my!", ADS, ["Five"]),
         ("In 2024 the ads are no more", ADS, ["2024"]),
         ("No one likes an ad, the Philippines are glad", ADS, []),
+        # A line may start with a common word, but not with a name the headline lacks.
+        ("Roll along, the ads are gone.\nFido barks, the ads are done!", ADS, ["Fido"]),
+        ("Gravity pulls, the ads are gone.\nLondon sighs, the ads are done!", ADS, ["London"]),
         ("Up to 5.25 the rates arrive", RATES, []),
         ("Up to six the rates now fly", RATES, ["six"]),
         ("A fine of ninety million, what a bill!", SEWAGE, []),
@@ -40,4 +43,12 @@ def test_unsupported(written: str, headline: str, extra: list[str]) -> None:
     reason = grounding_violation(written, headline)
     assert (reason is None) == (not extra)
     if reason:
+        assert reason.startswith("names what the source does not: ")
         assert all(word in reason for word in extra)
+
+
+def test_a_skill_may_allow_its_own_stock_of_names_and_leave_numbers_out() -> None:
+    title = "Show HN: A to-do app in Go"
+    comment = "Cute. I wrote this in 12 lines of Lisp in 1997, without Google."
+    assert unsupported(comment, title) == ["12", "Lisp", "1997", "Google"]
+    assert unsupported(comment, title, allowed=["lisp"], numbers=False) == ["Google"]
