@@ -4,6 +4,7 @@ Everything a skill needs comes from here; the built-in skills import nothing els
 """
 
 from assistant.errors import AssistantError
+from assistant.files import read_json, write_json_atomic
 from assistant.llm.base import LLM, GenerateOptions, Message
 from assistant.llm.contract import (
     Attempt,
@@ -25,6 +26,7 @@ from assistant.llm.contract import (
 from assistant.news.dedup import dedupe
 from assistant.news.headline import Headline
 from assistant.news.service import FeedConfig, FeedSetting, News, SkillNews, stale_note
+from assistant.quality.exemplars import Exemplar, ExemplarBanks
 from assistant.quality.grounding import grounding_violation, is_grounded, unknown_words
 from assistant.quality.hoursense import hour_sense, odd_for_hour
 from assistant.quality.rhyme import (
@@ -43,6 +45,8 @@ __all__ = [
     "AssistantError",
     "Attempt",
     "Contract",
+    "Exemplar",
+    "ExemplarBanks",
     "FeedConfig",
     "FeedSetting",
     "GenerateOptions",
@@ -78,11 +82,13 @@ __all__ = [
     "line_end_words",
     "no_rhyme",
     "odd_for_hour",
+    "read_json",
     "rhyme_score",
     "rhymes",
     "seed_for",
     "stale_note",
     "unknown_words",
     "words",
+    "write_json_atomic",
 ]
 __version__ = "0.1.0"

@@ -27,6 +27,7 @@ from assistant import (
     dedupe,
     generate_checked,
     grounding_violation,
+    line_end_words,
     no_rhyme,
     rhyme_score,
     seed_for,
@@ -34,6 +35,7 @@ from assistant import (
     unknown_words,
     words,
 )
+from skills._lib.exemplars import nearest
 from skills._lib.rhymeplan import STOP, couplet_grammar, end_pairs
 from skills._lib.untrusted import DATA_RULE, not_a_copy, not_steered, quote_data
 from skills._lib.wordfilter import banned_words, no_tragic_words
@@ -159,7 +161,9 @@ class SeussNewsSkill(Skill):
         use_llm: bool = True
         # Candidates sampled after the first; the best that passes every rule is said.
         retries: int = Field(7, ge=0, le=15)
-        # Few-shot examples per headline: the nearest ones from the exemplar bank.
+        # Few-shot examples per headline: the nearest ones from the exemplar bank ("bank"),
+        # or the same four every time ("fixed").
+        examples: Literal["bank", "fixed"] = "bank"
         exemplars: int = Field(3, ge=0, le=4)
         # Headlines spoken within this many days are not spoken again.
         remember_days: int = Field(7, ge=1, le=365)
@@ -270,8 +274,15 @@ class SeussNewsSkill(Skill):
         )
 
     def examples(self, ctx: SkillContext, title: str) -> list[Example]:
-        """The few-shot examples for this headline."""
-        return EXAMPLES[: self.config.exemplars]
+        """The few-shot examples: the nearest in the exemplar bank, or the fixed four."""
+        if self.config.examples == "fixed":
+            return EXAMPLES[: self.config.exemplars]
+        found: list[Example] = []
+        for exemplar in nearest(ctx, self.name, title, self.config.exemplars):
+            ends = line_end_words(exemplar.output)
+            if len(ends) >= 2:
+                found.append((exemplar.input, (ends[0].lower(), ends[1].lower()), exemplar.output))
+        return found
 
     def contract(self, headline: str, candidates: int) -> Contract:
         """The rules a rhyme keeps before it is spoken, and what ranks the ones that do."""

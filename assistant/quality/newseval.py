@@ -1,0 +1,166 @@
+"""Evaluations of the news skills: seuss-news over labelled headlines, fake-quote, hn-troll.
+
+Each runs the real skill code (loaded through the skills' entry points) with the given model
+on eval sets kept in the repo, and scores what it said with the same judges the skills use.
+A benchmark, not a test: it reports rates, counts, seconds and tokens.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import AssistantError
+from assistant.llm.base import LLM, GenerateOptions, Prompt
+from assistant.llm.contract import words
+from assistant.news.headline import Headline
+from assistant.quality.grounding import grounding_violation
+from assistant.quality.rhyme import no_rhyme
+from assistant.quality.sensitivity import LABELS
+
+# The labelled headlines live with the tests (tests/data/headlines.jsonl) in a checkout.
+HEADLINES = Path(__file__).resolve().parents[2] / "tests" / "data" / "headlines.jsonl"
+MAX_WORDS = 25
+
+
+class CountingLLM:
+    """Wraps an engine to count calls and generated tokens (the engine's count when it keeps
+    one, else about four characters a token)."""
+
+    def __init__(self, inner: LLM) -> None:
+        self.inner = inner
+        self.calls = 0
+        self.tokens = 0
+
+    @property
+    def name(self) -> str:
+        """The wrapped model's name."""
+        return self.inner.name
+
+    def generate(self, prompt: Prompt, options: GenerateOptions | None = None) -> str:
+        """Generate with the wrapped engine and count."""
+        text = self.inner.generate(prompt, options)
+        self.calls += 1
+        last = getattr(self.inner, "last", None)
+        counted = last.get("completion_tokens") if isinstance(last, dict) else None
+        self.tokens += counted if isinstance(counted, int) else max(1, len(text) // 4)
+        return text
+
+    def stream(self, prompt: Prompt, options: GenerateOptions | None = None) -> Iterator[str]:
+        """Whole answers only: the skills under evaluation never stream."""
+        yield self.generate(prompt, options)
+
+    def close(self) -> None:
+        """The wrapped engine belongs to the caller."""
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """One eval headline."""
+
+    headline: str
+    source: str
+    label: str
+    split: str
+
+
+def load_headlines(path: Path = HEADLINES, per_label: int = 100) -> list[Labelled]:
+    """The first `per_label` headlines of each label, in file order; a bad line is an error."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise AssistantError(f"{path}: cannot read: {exc.strerror}") from exc
+    rows: list[Labelled] = []
+    taken = dict.fromkeys(LABELS, 0)
+    for number, line in enumerate(lines, 1):
+        try:
+            raw = json.loads(line)
+            row = Labelled(raw["headline"], raw["source"], raw["label"], raw.get("split", ""))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise AssistantError(f"{path}:{number}: not a labelled headline") from exc
+        if row.label not in taken:
+            raise AssistantError(f"{path}:{number}: unknown label {row.label!r}")
+        if taken[row.label] < per_label:
+            taken[row.label] += 1
+            rows.append(row)
+    return rows
+
+
+@dataclass
+class SeussScore:
+    """What seuss-news did with the eval headlines."""
+
+    items: int = 0
+    by_label: dict[str, int] = field(default_factory=dict)
+    retold: int = 0
+    rhymed: int = 0
+    grounded: int = 0
+    good: int = 0
+    tragic_joked: int = 0
+    length_violations: int = 0
+    seconds: float = 0.0
+    tokens: int = 0
+    calls: int = 0
+    examples: list[dict[str, str]] = field(default_factory=list)
+
+    def report(self) -> dict[str, Any]:
+        """The published numbers (rates over the non-tragic headlines)."""
+        non_tragic = self.items - self.by_label.get("tragic", 0)
+        return {
+            "items": self.items,
+            "by_label": self.by_label,
+            "retold": self.retold,
+            "rhyme_rate": round(self.rhymed / max(1, non_tragic), 3),
+            "grounded_rate": round(self.grounded / max(1, self.retold), 3),
+            "good_rate": round(self.good / max(1, non_tragic), 3),
+            "tragic_joked": self.tragic_joked,
+            "length_violations": self.length_violations,
+            "seconds_per_item": round(self.seconds / max(1, self.items), 3),
+            "seconds_per_non_tragic": round(self.seconds / max(1, non_tragic), 3),
+            "tokens_per_good": round(self.tokens / max(1, self.good), 1),
+            "model_calls": self.calls,
+        }
+
+
+def eval_seuss(
+    skill: Any, ctx: Any, llm: CountingLLM, rows: Sequence[Labelled], keep: int = 12
+) -> SeussScore:
+    """Retell every row with `skill` (a SeussNewsSkill, whose `ctx.llm` is `llm`) and score it."""
+    score = SeussScore()
+    for row in rows:
+        headline = Headline(title=row.headline, link=None, source=row.source, published=None)
+        started = time.perf_counter()
+        told = skill.retell(ctx, headline)
+        score.seconds += time.perf_counter() - started
+        score.items += 1
+        score.by_label[row.label] = score.by_label.get(row.label, 0) + 1
+        _score_one(score, row, told.mode, told.outcome.text if told.outcome else "")
+        if told.mode == "seuss" and len(score.examples) < keep:
+            score.examples.append({"headline": row.headline, "retelling": told.retelling})
+    score.tokens, score.calls = llm.tokens, llm.calls
+    return score
+
+
+def _score_one(score: SeussScore, row: Labelled, mode: str, lines: str) -> None:
+    """Add one headline's outcome (the rhyme as the model wrote it, in lines) to the score."""
+    if mode != "seuss":
+        return
+    score.retold += 1
+    score.tragic_joked += row.label == "tragic"
+    rhymes = no_rhyme(lines) is None
+    grounded = grounding_violation(lines, row.headline) is None
+    short = len(words(lines)) <= MAX_WORDS
+    score.rhymed += rhymes
+    score.grounded += grounded
+    score.length_violations += not short
+    score.good += rhymes and grounded and short and row.label != "tragic"
+
+
+def moment() -> datetime:
+    """The fixed time the evaluations run at, so that seeds repeat from run to run."""
+    return datetime(2026, 11, 30, 12, 0)
