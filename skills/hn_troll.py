@@ -120,6 +120,12 @@ class HnTrollSkill(Skill):
         extra_banned_words: list[str] = Field(default_factory=list)
 
     config: Config
+    stock = tuple(STOCK)
+
+    @staticmethod
+    def label(title: str) -> str:
+        """The spoken label that always comes first."""
+        return label(title)
 
     def run(self, ctx: SkillContext) -> Reply:
         """Pick an unspoken, non-tragic story and parody the comments on it."""

@@ -164,3 +164,108 @@ def _score_one(score: SeussScore, row: Labelled, mode: str, lines: str) -> None:
 def moment() -> datetime:
     """The fixed time the evaluations run at, so that seeds repeat from run to run."""
     return datetime(2026, 11, 30, 12, 0)
+
+
+HN_TITLES = HEADLINES.with_name("hn_titles.jsonl")
+
+
+def load_titles(path: Path = HN_TITLES) -> list[str]:
+    """The story titles of the hn-troll eval set."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise AssistantError(f"{path}: cannot read: {exc.strerror}") from exc
+    try:
+        return [str(json.loads(line)["title"]) for line in lines if line.strip()]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise AssistantError(f"{path}: not a list of {{title}} objects") from exc
+
+
+@dataclass
+class TextScore:
+    """What a labelled-text skill (fake-quote, hn-troll) said over its eval inputs."""
+
+    items: int = 0
+    labelled: int = 0
+    grounded: int = 0
+    within_length: int = 0
+    fallbacks: int = 0
+    good: int = 0
+    seconds: float = 0.0
+    tokens: int = 0
+    calls: int = 0
+    examples: list[dict[str, str]] = field(default_factory=list)
+
+    def add(self, text: str, *, label: bool, grounded: bool, short: bool, fallback: bool) -> None:
+        """Count one output."""
+        self.items += 1
+        self.labelled += label
+        self.grounded += grounded
+        self.within_length += short
+        self.fallbacks += fallback
+        self.good += label and grounded and short and not fallback
+
+    def report(self) -> dict[str, Any]:
+        """The published numbers."""
+        n = max(1, self.items)
+        return {
+            "items": self.items,
+            "label_rate": round(self.labelled / n, 3),
+            "grounded_rate": round(self.grounded / n, 3),
+            "length_violations": self.items - self.within_length,
+            "fallback_rate": round(self.fallbacks / n, 3),
+            "good_rate": round(self.good / n, 3),
+            "seconds_per_item": round(self.seconds / n, 3),
+            "tokens_per_good": round(self.tokens / max(1, self.good), 1),
+            "model_calls": self.calls,
+        }
+
+
+def eval_fake_quote(skill: Any, ctx: Any, llm: CountingLLM, rows: Sequence[Labelled]) -> TextScore:
+    """Make up a quote about each light headline, speakers in turn, and score each."""
+    from assistant.quality.grounding import is_grounded
+
+    score = TextScore()
+    said: set[str] = set()
+    names = skill.config.celebrities
+    for i, row in enumerate(r for r in rows if r.label == "light"):
+        name = names[i % len(names)]
+        started = time.perf_counter()
+        quote, _, fell_back = skill.quote(ctx, name, row.headline, said)
+        score.seconds += time.perf_counter() - started
+        said.add(" ".join(words(quote)))
+        text = f'A made-up quote, in the style of {name}: "{quote}"'
+        score.add(
+            text,
+            label=text.startswith("A made-up quote"),
+            grounded=is_grounded(quote, f"{row.headline} {name}"),
+            short=len(words(text)) < 50,
+            fallback=fell_back,
+        )
+        if len(score.examples) < 12 and not fell_back:
+            score.examples.append({"headline": row.headline, "quote": text})
+    score.tokens, score.calls = llm.tokens, llm.calls
+    return score
+
+
+def eval_hn_troll(skill: Any, ctx: Any, llm: CountingLLM, titles: Sequence[str]) -> TextScore:
+    """Write a parody comment on each story title and score each."""
+    score = TextScore()
+    stock = getattr(skill, "stock", ())
+    for title in titles:
+        headline = Headline(title=title, link=None, source="Hacker News", published=None)
+        started = time.perf_counter()
+        comment, _, fell_back = skill.comment(ctx, headline)
+        score.seconds += time.perf_counter() - started
+        text = f"{skill.label(title)} {comment}"
+        score.add(
+            text,
+            label="parody" in text.lower(),
+            grounded=grounding_violation(comment, title, allowed=stock, numbers=False) is None,
+            short=len(words(comment)) <= 39,
+            fallback=fell_back,
+        )
+        if len(score.examples) < 12 and not fell_back:
+            score.examples.append({"title": title, "comment": comment})
+    score.tokens, score.calls = llm.tokens, llm.calls
+    return score
