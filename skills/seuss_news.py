@@ -247,9 +247,10 @@ class SeussNewsSkill(Skill):
         outcome = self.rhyme(ctx, headline.title)
         if outcome.fallback:
             return Retold("plain", plain_reading(headline), "", verdict.label, outcome)
-        rhyme = spoken(outcome.text)
-        text = f"{plain_reading(headline)} {rhyme}"
-        return Retold("seuss", text, rhyme, verdict.label, outcome)
+        # The retelling keeps its two lines (so a rhyme judge finds the line ends); the
+        # spoken text is one line.
+        text = f"{plain_reading(headline)} {spoken(outcome.text)}"
+        return Retold("seuss", text, outcome.text, verdict.label, outcome)
 
     def rhyme(self, ctx: SkillContext, title: str) -> Outcome:
         """The cascade: one candidate per planned pair of end words, the best one that passes."""

@@ -55,7 +55,7 @@ def test_items_from_several_feeds_with_sources(tmp_path: Path) -> None:
     # The listener always hears the real headline; the rhyme is added after it.
     first = "From BBC News: Town library extends opening hours for the summer."
     assert items[0]["text"] == f"{first} {SAID}"
-    assert items[0]["retelling"] == SAID
+    assert items[0]["retelling"] == RHYME  # the model-written lines alone
     assert str(out["text"]).splitlines()[0] == f"{first} {SAID}"
     # The near-duplicate penguin from Science Daily was collapsed into the BBC one.
     headlines = [i["headline"] for i in items]
