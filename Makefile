@@ -29,6 +29,8 @@ run: $(STAMP)
 	$(VENV)/bin/assistant --config config/assistant.toml run
 
 test: $(STAMP) lint typecheck
+	@# The example plugin's own tests, run as its author would (its own pytest config).
+	$(PY) -m pytest -q examples/assistant-skill-bins
 	$(PY) -m pytest -q
 
 unit: $(STAMP)

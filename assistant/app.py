@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from assistant.clock import Clock, SystemClock, load_timezone
-from assistant.config import Config, load_config
+from assistant.config import Config, is_skill_name, load_config, read_toml, validate_config
 from assistant.errors import ConfigError
 from assistant.http import HttpFetcher
 from assistant.llm.base import LLM
@@ -31,14 +31,40 @@ log = logging.getLogger(__name__)
 
 
 def load_plan(config: Config) -> tuple[Registry, SkillPlan]:
-    """Discover skills and validate their config sections; raise ConfigError on bad keys."""
+    """Discover skills and validate their config sections; raise ConfigError on bad keys.
+
+    Sections of skills that are not installed stay in `plan.missing` (for listings).
+    """
     registry = load_registry()
     plan = configure_skills(config, registry)
     if plan.problems:
         raise ConfigError(plan.problems)
-    for line in plan.missing:
-        log.error("%s: its schedule does not run until it is installed again", line)
     return registry, plan
+
+
+def load_checked(path: Path | None) -> tuple[Config, Registry, SkillPlan]:
+    """Read the config and check everything `run` needs, reporting every problem in one pass,
+    each line prefixed with the file; raise ConfigError. `check-config`, `run` and a reload
+    all go through here, so whatever one refuses the others refuse too."""
+    config, problems = validate_config(read_toml(path))
+    registry = load_registry()
+    plan = configure_skills(config, registry)
+    problems += plan.problems + plan.missing + greeting_problems(config, registry)
+    if problems:
+        where = f"{path}: " if path else ""
+        raise ConfigError([where + line for line in problems])
+    return config, registry, plan
+
+
+def greeting_problems(config: Config, registry: Registry) -> list[str]:
+    """`[assistant] greeting` names an installed skill, or is text to speak, or is empty."""
+    greeting = config.assistant.greeting
+    if not greeting or not is_skill_name(greeting) or greeting in registry.skills:
+        return []
+    return [
+        f"assistant.greeting: no skill named {greeting!r} is installed "
+        "(a greeting with spaces or punctuation is spoken as it is)"
+    ]
 
 
 def build_local_engine(config: Config, model: str, state: Path) -> LocalEngine:
@@ -97,9 +123,9 @@ def build_app(
     llm: LLM | None = None,
     speaker: Speaker | None = None,
 ) -> App:
-    """Load the config and build every part; raise ConfigError before anything starts."""
-    config = load_config(config_path)
-    registry, plan = load_plan(config)
+    """Load and check the config, then build every part; raise ConfigError before anything
+    starts."""
+    config, registry, plan = load_checked(config_path)
     paths = load_paths()
     clock = build_clock(config)
     http = HttpFetcher(config.news.fetch_limits())

@@ -33,6 +33,17 @@ def load_timezone(name: str) -> tzinfo:
     return zone
 
 
+def zone_name(tz: tzinfo) -> str:
+    """The zone's IANA name when it has one ("Europe/London"), else what it calls itself."""
+    return str(getattr(tz, "key", None) or tz)
+
+
+def format_moment(moment: datetime, tz: tzinfo | None = None) -> str:
+    """A run time as people read it, in `tz` (default: its own), e.g. "Mon 2026-11-30 07:30 GMT"."""
+    local = moment.astimezone(tz) if tz is not None else moment
+    return f"{local:%a %Y-%m-%d %H:%M %Z}"
+
+
 class SystemClock:
     """The real clock of this machine; it may be wrong until NTP sets it (a Pi has no RTC)."""
 

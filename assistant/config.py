@@ -24,6 +24,8 @@ from assistant.speech.settings import SpeechSection
 REPO_CONFIG = Path(__file__).resolve().parent.parent / "config" / "assistant.toml"
 
 BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+# What a skill's name may look like; a greeting that does not is text to speak.
+SKILL_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 Cron = Annotated[str, AfterValidator(check_cron)]
 
 
@@ -98,6 +100,11 @@ def format_errors(error: ValidationError, prefix: str = "") -> list[str]:
     return lines
 
 
+def is_skill_name(text: str) -> bool:
+    """True when `text` has the form of a skill name (lower-case letters, digits, - and _)."""
+    return SKILL_NAME.fullmatch(text) is not None
+
+
 def config_path(explicit: str | None) -> Path | None:
     """Return the config file to read: --config, then $ASSISTANT_CONFIG, then the default."""
     chosen = explicit or os.environ.get("ASSISTANT_CONFIG")
@@ -106,18 +113,36 @@ def config_path(explicit: str | None) -> Path | None:
     return REPO_CONFIG if REPO_CONFIG.is_file() else None
 
 
+def read_toml(path: Path | None) -> dict[str, Any]:
+    """The raw tables of a config file (None: none); raise ConfigError naming the file."""
+    if path is None:
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
+
+
+def validate_config(raw: dict[str, Any]) -> tuple[Config, list[str]]:
+    """The config and its problems (unprefixed). When the file is bad, the returned config
+    holds only its `[skills.*]` sections, so that those are still checked in the same pass."""
+    try:
+        return Config.model_validate(raw), []
+    except ValidationError as exc:
+        problems = format_errors(exc)
+    skills = raw.get("skills")
+    tables = (
+        {k: v for k, v in skills.items() if isinstance(v, dict)} if isinstance(skills, dict) else {}
+    )
+    return Config(skills=tables), problems
+
+
 def load_config(path: Path | None) -> Config:
     """Read and validate a config file (None: built-in defaults); raise ConfigError."""
-    raw: dict[str, Any] = {}
-    if path is not None:
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ConfigError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError([f"{path}: not valid TOML: {exc}"]) from None
-    try:
-        return Config.model_validate(raw)
-    except ValidationError as exc:
+    config, problems = validate_config(read_toml(path))
+    if problems:
         where = f"{path}: " if path else ""
-        raise ConfigError([where + line for line in format_errors(exc)]) from None
+        raise ConfigError([where + line for line in problems])
+    return config

@@ -13,7 +13,8 @@ from skills.clock import UNSURE, ClockSkill
 from skills.fake_quote import FakeQuoteSkill
 from skills.seuss_news import UNAVAILABLE, SeussNewsSkill, Told
 
-GREETING = "Good morning!"
+# "auto": good morning, afternoon or evening, as the hour says.
+GREETING = "auto"
 # Time kept back for the quote: the news stops using the model this long before the budget ends.
 QUOTE_RESERVE_S = 10.0
 
@@ -46,7 +47,8 @@ class BriefingSkill(Skill):
     def run(self, ctx: SkillContext) -> Reply:
         """Say each part in turn; a failing part is replaced by a plain sentence, never dropped."""
         deadline = time.monotonic() + self.config.time_budget_s
-        parts: list[str] = [self.config.greeting] if self.config.greeting else []
+        greeting = greet(ctx) if self.config.greeting == GREETING else self.config.greeting
+        parts: list[str] = [greeting] if greeting else []
         data: dict[str, Any] = {}
         if self.config.clock:
             parts.append(self._clock(ctx, deadline))
@@ -101,3 +103,13 @@ class BriefingSkill(Skill):
         except AssistantError as exc:
             ctx.log.error("briefing: the quote failed: %s", exc)
             return ""
+
+
+def greet(ctx: SkillContext) -> str:
+    """Good morning, afternoon or evening by the hour; a plain hello when unsure of the time."""
+    if not ctx.clock.synchronized():
+        return "Hello!"
+    hour = ctx.clock.now().hour
+    if 4 <= hour < 12:
+        return "Good morning!"
+    return "Good afternoon!" if 12 <= hour < 18 else "Good evening!"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -67,3 +67,13 @@ def started() -> Iterator[list[Daemon]]:
     for daemon in daemons:
         if not daemon.stopping.is_set():
             daemon.stop()
+
+
+def wait_for(predicate: Callable[[], object], timeout: float, step: float = 0.1) -> bool:
+    """Poll `predicate` until it holds or `timeout` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return bool(predicate())

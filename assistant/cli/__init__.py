@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from assistant.cli import core, llm, news, retrieval, service, speech
 from assistant.cli.table import Commands, Handler
 from assistant.errors import AssistantError, ConfigError
 
+# What a shell reports for a process ended by SIGPIPE (128 + 13).
+EXIT_BROKEN_PIPE = 141
 REGISTRARS = (
     core.register,
     llm.register,
@@ -45,9 +48,20 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    if not args.verbose:
+        # APScheduler narrates its own bookkeeping at INFO ("Adding job tentatively");
+        # the daemon logs each job's next run itself.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     handler: Handler = args.handler
     try:
-        return handler(args)
+        code = handler(args)
+        sys.stdout.flush()  # inside the try: a closed pipe is found here, not at exit
+        return code
+    except BrokenPipeError:
+        # The reader went away (`assistant headlines bbc | head`): stop quietly, as Unix
+        # tools do, and keep Python from complaining again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except ConfigError as exc:
         for line in exc.problems:
             print(line, file=sys.stderr)

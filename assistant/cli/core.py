@@ -10,12 +10,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.app import build_app, load_plan, quiet_text
+from pydantic_core import to_jsonable_python
+
+from assistant.app import build_app, load_checked, load_plan, quiet_text
 from assistant.cli.table import Commands
-from assistant.clock import FixedClock, load_timezone
+from assistant.clock import FixedClock, format_moment, load_timezone
 from assistant.config import config_path, load_config
 from assistant.errors import ConfigError
 from assistant.runtime import App
+from assistant.skill import Skill
 
 
 def _app(args: argparse.Namespace, *, text_out: Any = None) -> App:
@@ -40,17 +43,12 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     """Validate a config file and the skill sections in it."""
     path = Path(args.path) if args.path else config_path(args.config)
     try:
-        config = load_config(path)
-        _registry, plan = load_plan(config)
+        _config, _registry, plan = load_checked(path)
     except ConfigError as exc:
         for line in exc.problems:
             print(line, file=sys.stderr)
         return 1
     where = str(path) if path else "built-in defaults"
-    for line in plan.missing:
-        print(f"{where}: {line}", file=sys.stderr)
-    if plan.missing:
-        return 1
     enabled = [s.name for s in plan.skills if s.enabled]
     print(f"{where}: ok ({len(enabled)} skills enabled: {', '.join(enabled) or 'none'})")
     return 0
@@ -67,6 +65,7 @@ def cmd_skills_list(args: argparse.Namespace) -> int:
             "schedule": s.schedule,
             "enabled": s.enabled,
             "source": f"{s.cls.__module__}:{s.cls.__qualname__}",
+            "options": skill_options(s.cls),
         }
         for s in plan.skills
     ]
@@ -81,7 +80,24 @@ def cmd_skills_list(args: argparse.Namespace) -> int:
         state = "error" if "error" in row else "on" if row["enabled"] else "off"
         detail = row.get("error") or row["description"]
         print(f"{row['name']:<16} {state:<5} {row['schedule'] or '-':<16} {detail}")
+        options = row.get("options") or {}
+        if options:
+            keys = ", ".join(
+                f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in options.items()
+            )
+            print(f"{'':<16} keys: {keys}")
     return 0
+
+
+def skill_options(cls: type[Skill]) -> dict[str, Any]:
+    """A skill's own `[skills.<name>]` keys with their defaults ("<required>" when none)."""
+    options: dict[str, Any] = {}
+    for key, info in cls.Config.model_fields.items():
+        if info.is_required():
+            options[key] = "<required>"
+        else:
+            options[key] = to_jsonable_python(info.get_default(call_default_factory=True))
+    return options
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
@@ -96,7 +112,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         print(json.dumps([{"time": t.isoformat(), "skill": n} for t, n in runs], indent=2))
         return 0
     for moment, name in runs:
-        print(f"{moment:%a %Y-%m-%d %H:%M %Z}  {name}")
+        print(f"{format_moment(moment)}  {name}")
     if not runs:
         print("no runs in the next 24 hours")
     return 0

@@ -37,24 +37,40 @@ def cmd_models_pull(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    """Report the model, memory split and llama.cpp build."""
+    """Check what the daemon needs (model, voice, sound card, clock, feeds); report memory."""
+    from assistant.app import load_plan
     from assistant.config import config_path, load_config
+    from assistant.doctor import checks_text, run_checks
+    from assistant.http import HttpFetcher
     from assistant.llm.doctor import diagnose
+    from assistant.llm.models import resolve_model
 
-    report = diagnose(load_config(config_path(args.config)), load=not args.no_load)
+    config = load_config(config_path(args.config))
+    _registry, plan = load_plan(config)
+    with HttpFetcher(config.news.fetch_limits()) as fetcher:
+        checks = run_checks(config, plan, fetcher, resolve_model)
+    report = diagnose(config, load=not args.no_load)
+    failed = any(c.status == "fail" for c in checks)
     if args.json:
-        print(json.dumps(report, indent=2))
-        return 0
+        print(json.dumps({"checks": [c.to_json() for c in checks], **report}, indent=2))
+        return 1 if failed else 0
+    print("\n".join(checks_text(checks)))
     _print_report(report)
-    return 0
+    return 1 if failed else 0
 
 
 def _print_report(report: dict[str, Any], indent: str = "") -> None:
-    """Print nested dicts as indented `key: value` lines."""
+    """Print nested dicts as indented `key: value` lines; byte counts in human units."""
+    from assistant.doctor import human_bytes
+
     for key, value in report.items():
         if isinstance(value, dict):
             print(f"{indent}{key}:")
             _print_report(value, indent + "  ")
+        elif "_bytes" in key and isinstance(value, int):
+            print(f"{indent}{key.replace('_bytes', '')}: {human_bytes(value)}")
+        elif isinstance(value, list):
+            print(f"{indent}{key}: {' '.join(map(str, value))}")
         else:
             print(f"{indent}{key}: {value}")
 
@@ -79,7 +95,9 @@ def register(commands: Commands) -> None:
     p = models.add("pull", cmd_models_pull, "download a GGUF file from the Hugging Face Hub")
     p.add_argument("repo", help="repository, e.g. bartowski/SmolLM2-360M-Instruct-GGUF")
     p.add_argument("file", help="file in it, e.g. SmolLM2-360M-Instruct-Q4_K_M.gguf")
-    p = commands.add("doctor", cmd_doctor, "model, memory and llama.cpp build report")
+    p = commands.add(
+        "doctor", cmd_doctor, "check the model, voice, sound card, clock and feeds; memory"
+    )
     p.add_argument("--json", action="store_true")
     p.add_argument("--no-load", action="store_true", help="do not load the model")
     p = commands.group("bench", "benchmarks").add("llm", cmd_bench_llm, "LLM benchmark")

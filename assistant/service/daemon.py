@@ -85,8 +85,10 @@ class Daemon:
         if self.app.config.service.control_socket:
             self._listen()
         greeting = self.app.config.assistant.greeting
-        if greeting:
+        if self.app.plan.get(greeting) is not None:
             self._run_in_thread(greeting, "greeting")
+        elif greeting:  # free text (check-config made sure it names no missing skill)
+            threading.Thread(target=self._greet, args=[greeting], daemon=True).start()
         for job in self.scheduler.get_jobs():
             log.info("scheduled %s: next run %s", job.id, job.next_run_time)
         log.info(
@@ -112,6 +114,13 @@ class Daemon:
             log.error("no control socket: %s", exc)
             return
         self.server = server
+
+    def _greet(self, text: str) -> None:
+        """Say a free-text greeting; a speech failure is logged, never raised."""
+        try:
+            self.app.speaker.say(text, skill="greeting")
+        except AssistantError as exc:
+            log.error("could not say the greeting: %s", exc)
 
     def loop(self) -> None:
         """Tick until asked to stop; a signal or request wakes the loop at once."""
@@ -199,6 +208,7 @@ class Daemon:
         return Snapshot(
             started=self.started_at,
             uptime_s=self.monotonic() - self.started_mono,
+            tz=self.app.clock.tz,
             config=self.app.config_path,
             synchronized=self.sync(),
             hold_left_s=left,

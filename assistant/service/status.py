@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
+from assistant.clock import format_moment, zone_name
 from assistant.journal import RunRecord
 from assistant.procmem import memory_split
 
@@ -19,6 +20,7 @@ class Snapshot:
 
     started: datetime
     uptime_s: float
+    tz: tzinfo
     config: Path | None
     synchronized: bool
     # Seconds scheduled runs still wait for the clock; None when they do not wait.
@@ -56,6 +58,7 @@ def build_status(snap: Snapshot) -> dict[str, Any]:
         "started": snap.started.isoformat(timespec="seconds"),
         "uptime_s": round(snap.uptime_s, 1),
         "config": str(snap.config) if snap.config else None,
+        "timezone": zone_name(snap.tz),
         "clock": clock_state(snap),
         "next_runs": [{"skill": name, "time": t.isoformat()} for name, t in snap.next_runs],
         "last_runs": last,
@@ -74,4 +77,4 @@ def status_line(snap: Snapshot) -> str:
     if not snap.next_runs:
         return "running; no scheduled runs"
     skill, moment = snap.next_runs[0]
-    return f"next: {skill} at {moment:%Y-%m-%d %H:%M %Z}"
+    return f"next: {skill} at {format_moment(moment, snap.tz)}"

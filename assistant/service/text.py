@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from assistant.clock import format_moment
 
 
 def _duration(seconds: float) -> str:
@@ -25,6 +28,14 @@ def _clock_line(clock: dict[str, Any]) -> str:
     return "clock: NOT synchronised; runs go ahead, the clock skill will not state the time"
 
 
+def _zone(name: object) -> tzinfo | None:
+    """The daemon's zone, so times read as in `assistant schedule` (GMT, not UTC)."""
+    try:
+        return ZoneInfo(name) if isinstance(name, str) and name else None
+    except (ValueError, ZoneInfoNotFoundError):
+        return None
+
+
 def status_text(answer: dict[str, Any]) -> str:
     """Lines for `assistant status`."""
     lines = [
@@ -42,9 +53,10 @@ def status_text(answer: dict[str, Any]) -> str:
     if answer.get("problem"):
         lines.append(f"UNHEALTHY: {answer['problem']}")
     lines.append("next runs:" if answer.get("next_runs") else "next runs: none")
+    zone = _zone(answer.get("timezone"))
     for run in answer.get("next_runs", []):
         moment = datetime.fromisoformat(run["time"])
-        lines.append(f"  {moment:%a %Y-%m-%d %H:%M %Z}  {run['skill']}")
+        lines.append(f"  {format_moment(moment, zone)}  {run['skill']}")
     last = answer.get("last_runs", {})
     lines.append("last runs:" if last else "last runs: none yet")
     for name, run in last.items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from assistant.llm.contract import Predicate, words
+from assistant import Predicate, words
 
 OPEN, CLOSE = "«", "»"
 DATA_RULE = (

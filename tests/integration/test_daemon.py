@@ -17,6 +17,7 @@ import pytest
 
 from assistant.service.client import send_request
 from assistant.service.errors import ServiceError
+from tests.conftest import wait_for
 from tests.integration.helpers import BIN
 
 pytestmark = pytest.mark.slow
@@ -39,15 +40,6 @@ def service_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="as-") as run:
         monkeypatch.setenv("ASSISTANT_RUNTIME_DIR", run)
         yield Path(run)
-
-
-def wait_for(predicate: object, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return True
-        time.sleep(0.2)
-    return False
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
@@ -81,6 +73,7 @@ def test_greets_then_stops_cleanly(tmp_path: Path, state_dir: Path, signum: int)
             proc.communicate()
     assert greeting["text"] in out  # the text sink, beside the WAV file
     assert "scheduled clock: next run 20" in err
+    assert "apscheduler" not in err  # its own bookkeeping (Adding job tentatively...) stays quiet
     assert "stopped" in err
 
 
@@ -96,7 +89,7 @@ def test_bad_config_starts_nothing(tmp_path: Path, state_dir: Path) -> None:
     )
     assert done.returncode != 0
     assert done.stderr.strip().splitlines() == [
-        "skills.clock.schedule: bad cron string 'every morning': want 5 fields, got 2"
+        f"{cfg}: skills.clock.schedule: bad cron string 'every morning': want 5 fields, got 2"
     ]
     assert not state_dir.exists()
 

@@ -50,6 +50,9 @@ def test_pull_refuses_a_non_gguf_file() -> None:
 
 def test_doctor_splits_anonymous_and_file_backed_memory() -> None:
     report = json.loads(assistant("doctor", "--json").stdout)
+    checks = {c["name"]: c for c in report["checks"]}
+    assert checks["model"]["status"] == "ok" and checks["espeak-ng"]["status"] == "ok"
+    assert {"audio", "clock"} <= set(checks)
     model = report["model"]
     assert model["size_bytes"] > 50_000_000
     # The weights are mapped, not copied: most of them count as file-backed RSS.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -75,3 +77,16 @@ def test_exit_codes_names_and_text_output(tmp_path: Path) -> None:
     none = assistant("headlines", str(tmp_path / "missing.xml"), "javascript:alert(1)", check=False)
     assert none.returncode == 2 and none.stdout == ""
     assert len(none.stderr.splitlines()) == 2
+
+
+def test_a_reader_that_stops_early_gets_no_traceback() -> None:
+    # `assistant headlines ... | head -1`: the pipe closes after the first line, long before
+    # the output (far more than a pipe buffer) is written.
+    bin_ = Path(sys.executable).with_name("assistant")
+    sources = " ".join([str(FEEDS / "bbc.rss")] * 400)
+    shell = f"{bin_} headlines {sources} | head -1"
+    done = subprocess.run(
+        ["bash", "-c", shell], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert len(done.stdout.splitlines()) == 1
+    assert done.stderr == ""

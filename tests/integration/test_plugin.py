@@ -113,3 +113,27 @@ def test_plugin_config_is_validated(installed_plugin: None, tmp_path: Path) -> N
     done = assistant("check-config", str(cfg), check=False)
     assert done.returncode != 0
     assert "skills.weather.town: unknown key" in done.stderr
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "assistant-skill-bins"
+
+
+@pytest.fixture(scope="module")
+def installed_example() -> Iterator[None]:
+    pip("install", "--no-deps", "--no-build-isolation", str(EXAMPLE))
+    yield
+    pip("uninstall", "-y", "assistant-skill-bins")
+
+
+def test_the_example_plugin_runs_with_the_real_model(
+    installed_example: None, tmp_path: Path
+) -> None:
+    cfg = tmp_path / "a.toml"
+    cfg.write_text("[skills.bin-day]\nrota = ['green recycling', 'black rubbish']\n")
+    at = "2026-01-07T19:00:00"  # the eve of the second collection: the black bin
+    done = assistant(
+        "--config", str(cfg), "run-skill", "bin-day", "--at", at, "--no-speak", "--json"
+    )
+    out = json.loads(done.stdout)
+    assert out["bin"] == "black rubbish"
+    assert "black rubbish" in out["text"].lower() and "green" not in out["text"].lower()

@@ -17,6 +17,7 @@ import pytest
 
 from assistant.service.client import send_request
 from skills.clock import UNSURE
+from tests.conftest import wait_for
 from tests.integration.helpers import BIN, Systemd, assistant
 
 pytestmark = pytest.mark.slow
@@ -75,15 +76,6 @@ def stop(proc: subprocess.Popen[str], systemd: Systemd) -> str:
 def status() -> dict[str, Any]:
     answer: dict[str, Any] = json.loads(assistant("status", "--json").stdout)
     return answer
-
-
-def wait_for(predicate: Any, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_the_daemon_under_a_manager(tmp_path: Path, state_dir: Path, run_dir: Path) -> None:

@@ -6,8 +6,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 BIN = Path(sys.executable).parent / "assistant"
@@ -19,16 +17,6 @@ def report(row: str, **figures: object) -> str:
     line = f"reliability: {row} {parts}"
     print(f"\n{line}")
     return line
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float, step: float = 0.1) -> bool:
-    """Poll `predicate` until it holds or `timeout` seconds pass."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return predicate()
 
 
 def plugin_dir(root: Path, modules: dict[str, str], entry_points: dict[str, str]) -> Path:

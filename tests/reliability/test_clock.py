@@ -23,9 +23,9 @@ from assistant.skill import Reply, Skill, SkillContext
 from assistant.skillconfig import ConfiguredSkill, SkillPlan
 from assistant.testing import FakeSpeaker, FixedClock, fake_context
 from skills.clock import UNSURE, ClockSkill
-from tests.conftest import Times
+from tests.conftest import Times, wait_for
 from tests.fakeapp import fake_app
-from tests.reliability.helpers import report, wait_for
+from tests.reliability.helpers import report
 
 UTC = ZoneInfo("UTC")
 LONDON = ZoneInfo("Europe/London")

@@ -19,7 +19,8 @@ import pytest
 from assistant.service.client import send_request
 from assistant.service.control import ControlServer, parse_request
 from assistant.service.errors import ControlError
-from tests.reliability.helpers import environment, report, start_daemon, stop_daemon, wait_for
+from tests.conftest import wait_for
+from tests.reliability.helpers import environment, report, start_daemon, stop_daemon
 
 pytestmark = pytest.mark.slow
 NOBODY = 65534

@@ -15,15 +15,9 @@ from typing import Any
 import pytest
 
 from assistant.service.client import send_request
+from tests.conftest import wait_for
 from tests.integration.helpers import HANGING_WORKER, Systemd
-from tests.reliability.helpers import (
-    environment,
-    plugin_dir,
-    report,
-    start_daemon,
-    stop_daemon,
-    wait_for,
-)
+from tests.reliability.helpers import environment, plugin_dir, report, start_daemon, stop_daemon
 
 pytestmark = pytest.mark.slow
 ROUNDS = 3

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.service.client import send_request
+from tests.conftest import wait_for
 from tests.reliability.helpers import (
     BIN,
     environment,
@@ -17,7 +18,6 @@ from tests.reliability.helpers import (
     report,
     start_daemon,
     stop_daemon,
-    wait_for,
 )
 
 pytestmark = pytest.mark.slow
@@ -84,8 +84,15 @@ def test_broken_renamed_and_removed_plugins_are_named_and_the_rest_run(tmp_path:
     broken = {"broken", "notskill", "misnamed", "gone"}
     assert broken <= {n for n, s in by_name.items() if "error" in s}, by_name
     assert "error" not in by_name["tick"] and "clock" in by_name  # built-ins still load
-    # The daemon names each bad plugin, keeps the schedule of the broken one in sight, and
-    # runs the others.
+    # A schedule configured for a skill that cannot load: check-config and run refuse alike,
+    # naming it, rather than start with part of the schedule silently gone.
+    checked = assistant("check-config", str(config), env=env)
+    refused = assistant("--config", str(config), "run", env=env)
+    line = f"{config}: skills.broken: its plugin is broken"
+    assert checked.returncode == refused.returncode == 1
+    assert line in checked.stderr.splitlines() and line in refused.stderr.splitlines()
+    # Without that section the daemon starts, names each bad plugin and runs the others.
+    config.write_text(CONFIG.replace('[skills.broken]\nschedule = "0 10 * * *"\n', ""))
     runtime = Path(os.environ["ASSISTANT_RUNTIME_DIR"])
     sock = runtime / "control.sock"
     proc = start_daemon(config, env)
@@ -94,14 +101,20 @@ def test_broken_renamed_and_removed_plugins_are_named_and_the_rest_run(tmp_path:
         assert wait_for(lambda: send_request(sock, {"command": "status"})["ok"], 10)
         ran = send_request(sock, {"command": "trigger", "skill": "tick", "wait": True})
         assert ran["outcome"] == "ok" and ran["text"] == "Tick."
-        # Renamed: the entry point is now "tock"; after a reload the old section is reported.
+        # Renamed: the entry point is now "tock". A reload that still configures "tick" is
+        # refused and the running schedule stays; once the section is renamed, it is taken.
         plugin_dir(tmp_path / "plugins", MODULES, {**PLUGINS, "tock": "good_plugin:Tock"})
         (plugins / "reliability_plugins-0.1.dist-info" / "entry_points.txt").write_text(
             "[assistant.skills]\n"
             + "".join(f"{k} = {v}\n" for k, v in PLUGINS.items() if k != "tick")
             + "tock = good_plugin:Tock\n"
         )
-        config.write_text(CONFIG.replace("[skills.tick]", "[skills.tock]") + "[skills.tick]\n")
+        renamed = config.read_text().replace("[skills.tick]", "[skills.tock]")
+        config.write_text(renamed + "[skills.tick]\n")
+        stale = send_request(sock, {"command": "reload"})
+        assert stale["ok"] is False
+        assert f"{config}: skills.tick: no such skill is installed" in stale["problems"]
+        config.write_text(renamed)
         reloaded = send_request(sock, {"command": "reload"})
         assert reloaded["ok"], reloaded
         ran = send_request(sock, {"command": "trigger", "skill": "tock", "wait": True})
@@ -113,10 +126,7 @@ def test_broken_renamed_and_removed_plugins_are_named_and_the_rest_run(tmp_path:
     assert code == 0, err
     for name in broken:
         assert f"skill plugin {name!r}" in err, name
-    # A configured schedule whose skill cannot load is said, not silently dropped.
-    assert "broken" in err and "its schedule does not run until it is installed again" in err
-    assert err.count("its schedule does not run until it is installed again") >= 2
-    report("row 12 plugins", bad_plugins=len(broken), renamed=1, other_skills_ran=2)
+    report("row 12 plugins", bad_plugins=len(broken), renamed=1, other_skills_ran=2, refused=3)
 
 
 BAD_CONFIGS = [
@@ -144,19 +154,19 @@ def test_a_bad_config_is_one_line_per_problem_and_starts_nothing(
         assert checked.returncode == 1, (text, checked.stdout, checked.stderr)
         lines = (checked.stdout + checked.stderr).strip().splitlines()
         assert len(lines) == 1 and expected in lines[0], (text, lines)
+        assert lines[0].startswith(f"{path}: "), lines  # every problem names its file
         tried += 1
         if n % 2 == 0:  # the daemon itself, on every other one (each start costs a second)
             ran = assistant("--config", str(path), "run", env=env)
             assert ran.returncode != 0
             assert len(ran.stderr.strip().splitlines()) == 1 and expected in ran.stderr, ran
             tried += 1
-    # Two problems at once: two lines, each naming its key. ([skills.*] sections are checked
-    # once the rest is valid, so their problems come in a second round.)
+    # Three problems at once, a skill section's among them: three lines in one pass.
     both = tmp_path / "both.toml"
-    both.write_text("[assistant]\ncolour = 1\n[speech]\nrate = 'fast'\n")
+    both.write_text("[assistant]\ncolour = 1\n[speech]\nrate = 'fast'\n[skills.clock]\nx = 1\n")
     checked = assistant("check-config", str(both), env=env)
     lines = (checked.stdout + checked.stderr).strip().splitlines()
-    assert checked.returncode == 1 and len(lines) == 2, lines
+    assert checked.returncode == 1 and len(lines) == 3, lines
     tried += 1
     # Nothing half-started: no state written, no control socket left.
     assert not state_dir.exists() or not any(state_dir.rglob("*"))

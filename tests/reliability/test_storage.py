@@ -27,7 +27,8 @@ from assistant.retrieval.generations import (
 from assistant.retrieval.settings import RetrievalSection
 from assistant.retrieval.store import build_store, store_dir
 from assistant.service.client import send_request
-from tests.reliability.helpers import environment, report, start_daemon, stop_daemon, wait_for
+from tests.conftest import wait_for
+from tests.reliability.helpers import environment, report, start_daemon, stop_daemon
 
 pytestmark = pytest.mark.slow
 SEED = 5

@@ -6,22 +6,14 @@ import threading
 import time
 
 from assistant.idle import IdleTimer
-
-
-def wait_until(check: object, timeout: float = 2.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():  # type: ignore[operator]
-            return True
-        time.sleep(0.01)
-    return False
+from tests.conftest import wait_for
 
 
 def test_unloads_once_after_the_quiet_spell() -> None:
     lock, unloaded = threading.Lock(), []
     timer = IdleTimer(0.05, lock, lambda: unloaded.append(1))
     timer.touch()
-    assert wait_until(lambda: unloaded)
+    assert wait_for(lambda: unloaded, 2.0)
     time.sleep(0.1)
     assert unloaded == [1]
 

@@ -66,3 +66,11 @@ def test_memory_split_reads_smaps_rollup(tmp_path: Path) -> None:
         "file_bytes": 200 * 1024,
     }
     assert memory_split(tmp_path / "missing") is None
+
+
+def test_status_names_the_zone_as_schedule_does() -> None:
+    # Europe/London in winter: `schedule` prints GMT, and so must `status` (not UTC).
+    answer = ANSWER | {"timezone": "Europe/London"}
+    assert "  Fri 2026-11-27 17:00 GMT  clock" in status_text(answer).splitlines()
+    summer = answer | {"next_runs": [{"skill": "clock", "time": "2026-07-01T16:00:00+00:00"}]}
+    assert "  Wed 2026-07-01 17:00 BST  clock" in status_text(summer).splitlines()

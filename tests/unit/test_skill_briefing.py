@@ -82,3 +82,19 @@ def test_an_unsynchronised_clock_is_never_stated(tmp_path: Path) -> None:
     reply = skill.run(fake_context(clock, tmp_path, llm=FakeLLM(answer), http=bbc()))
     assert reply.text.splitlines()[1] == UNSURE
     assert "07:30" not in reply.text
+
+
+def test_the_greeting_follows_the_hour(tmp_path: Path) -> None:
+    said = {
+        hour: run(tmp_path / str(hour), bbc(), MORNING.replace(hour=hour), max_headlines=0)[0]
+        for hour in (7, 13, 20, 2)
+    }
+    first = {hour: reply.text.splitlines()[0] for hour, reply in said.items()}
+    assert first == {
+        7: "Good morning!",
+        13: "Good afternoon!",
+        20: "Good evening!",
+        2: "Good evening!",
+    }
+    custom, _ = run(tmp_path / "custom", bbc(), max_headlines=0, greeting="Hello, house!")
+    assert custom.text.splitlines()[0] == "Hello, house!"
