@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from assistant.cli import core, llm, news, retrieval, service, speech
+from assistant.cli import core, llm, news, quality, retrieval, service, speech
 from assistant.cli.table import Commands, Handler
 from assistant.errors import AssistantError, ConfigError
 
@@ -16,6 +16,7 @@ REGISTRARS = (
     speech.register,
     news.register,
     retrieval.register,
+    quality.register,
     service.register,
 )
 
