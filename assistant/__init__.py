@@ -26,9 +26,9 @@ from assistant.llm.contract import (
 from assistant.news.dedup import dedupe
 from assistant.news.headline import Headline
 from assistant.news.service import FeedConfig, FeedSetting, News, SkillNews, stale_note
-from assistant.quality.exemplars import Exemplar, ExemplarBanks
+from assistant.quality.exemplars import Exemplar, ExemplarBanks, Exemplars
 from assistant.quality.grounding import grounding_violation, is_grounded, unknown_words
-from assistant.quality.hoursense import hour_sense, odd_for_hour
+from assistant.quality.hoursense import hour_band, hour_sense, odd_for_hour, odd_words
 from assistant.quality.rhyme import (
     couplet_rhymes,
     line_end_words,
@@ -36,6 +36,7 @@ from assistant.quality.rhyme import (
     rhyme_score,
     rhymes,
 )
+from assistant.quality.rhymegrammar import rhyme_choices, rhyming_sampler
 from assistant.quality.sensitivity import Verdict, classify, is_tragic
 from assistant.retrieval.base import Hit, Retriever, SearchResult
 from assistant.skill import Reply, Skill, SkillContext
@@ -47,6 +48,7 @@ __all__ = [
     "Contract",
     "Exemplar",
     "ExemplarBanks",
+    "Exemplars",
     "FeedConfig",
     "FeedSetting",
     "GenerateOptions",
@@ -76,15 +78,19 @@ __all__ = [
     "dedupe",
     "generate_checked",
     "grounding_violation",
+    "hour_band",
     "hour_sense",
     "is_grounded",
     "is_tragic",
     "line_end_words",
     "no_rhyme",
     "odd_for_hour",
+    "odd_words",
     "read_json",
+    "rhyme_choices",
     "rhyme_score",
     "rhymes",
+    "rhyming_sampler",
     "seed_for",
     "stale_note",
     "unknown_words",
