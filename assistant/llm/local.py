@@ -120,14 +120,12 @@ class LocalEngine:
             cache = self._cache.ensure(llama, rendered.tokens[: rendered.prefix_tokens])
         self.last = {"prompt_tokens": len(rendered.tokens), "prefix_tokens": rendered.prefix_tokens}
         self.last["prompt_cache"] = cache
-        self.last["completion_tokens"] = 0
         chunks = llama.create_completion(
             prompt=rendered.tokens, max_tokens=opts.max_tokens, temperature=opts.temperature,
             stop=[*opts.stop, *rendered.stop] or None, seed=seed, grammar=grammar,
             stopping_criteria=rendered.stopping_criteria, stream=True,
         )  # fmt: skip
         for chunk in chunks:
-            self.last["completion_tokens"] += 1  # one streamed chunk per sampled token
             piece = chunk["choices"][0]["text"]
             if piece:
                 yield piece

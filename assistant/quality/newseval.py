@@ -1,62 +1,37 @@
-"""Evaluations of the news skills: seuss-news over labelled headlines, fake-quote, hn-troll.
+"""Evaluators of the news skills for `eval skills`: seuss-news, fake-quote and hn-troll.
 
-Each runs the real skill code (loaded through the skills' entry points) with the given model
-on eval sets kept in the repo, and scores what it said with the same judges the skills use.
-A benchmark, not a test: it reports rates, counts, seconds and tokens.
+Each runs the installed skill (through the entry points) with the given model on eval sets
+kept in the repo: 100 headlines of each label (tests/data/headlines.jsonl, the set the
+sensitivity judge is measured on) and 60 story titles (tests/data/hn_titles.jsonl). What
+the skill said is scored with the same judges the skills use. A benchmark, not a test.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from assistant.clock import FixedClock
 from assistant.errors import AssistantError
-from assistant.llm.base import LLM, GenerateOptions, Prompt
+from assistant.llm.base import LLM
 from assistant.llm.contract import words
 from assistant.news.headline import Headline
+from assistant.quality.evaluate import CountingLLM, EvalOptions
 from assistant.quality.grounding import grounding_violation
 from assistant.quality.rhyme import no_rhyme
 from assistant.quality.sensitivity import LABELS
+from assistant.registry import load_registry
+from assistant.skill import Skill
+from assistant.testing import fake_context
 
 # The labelled headlines live with the tests (tests/data/headlines.jsonl) in a checkout.
 HEADLINES = Path(__file__).resolve().parents[2] / "tests" / "data" / "headlines.jsonl"
 MAX_WORDS = 25
-
-
-class CountingLLM:
-    """Wraps an engine to count calls and generated tokens (the engine's count when it keeps
-    one, else about four characters a token)."""
-
-    def __init__(self, inner: LLM) -> None:
-        self.inner = inner
-        self.calls = 0
-        self.tokens = 0
-
-    @property
-    def name(self) -> str:
-        """The wrapped model's name."""
-        return self.inner.name
-
-    def generate(self, prompt: Prompt, options: GenerateOptions | None = None) -> str:
-        """Generate with the wrapped engine and count."""
-        text = self.inner.generate(prompt, options)
-        self.calls += 1
-        last = getattr(self.inner, "last", None)
-        counted = last.get("completion_tokens") if isinstance(last, dict) else None
-        self.tokens += counted if isinstance(counted, int) else max(1, len(text) // 4)
-        return text
-
-    def stream(self, prompt: Prompt, options: GenerateOptions | None = None) -> Iterator[str]:
-        """Whole answers only: the skills under evaluation never stream."""
-        yield self.generate(prompt, options)
-
-    def close(self) -> None:
-        """The wrapped engine belongs to the caller."""
 
 
 @dataclass(frozen=True)
@@ -269,3 +244,42 @@ def eval_hn_troll(skill: Any, ctx: Any, llm: CountingLLM, titles: Sequence[str])
             score.examples.append({"title": title, "comment": comment})
     score.tokens, score.calls = llm.tokens, llm.calls
     return score
+
+
+def news_skill(name: str, options: EvalOptions) -> Skill:
+    """The installed skill `name` with the eval's config overrides over its defaults."""
+    cls = load_registry().skills[name]
+    return cls(cls.Config.model_validate(options.configs.get(name, {})))
+
+
+def _context(name: str, llm: LLM, options: EvalOptions) -> Any:
+    """A skill context at the eval's fixed moment, with a scratch state dir."""
+    state = options.state_dir / name
+    return fake_context(FixedClock(moment()), state, llm=llm, exemplars=options.exemplars)
+
+
+def evaluate_seuss(llm: LLM, options: EvalOptions) -> dict[str, Any]:
+    """seuss-news over `limit` (default 100) headlines of each label."""
+    counting = CountingLLM(llm)
+    rows = load_headlines(per_label=options.limit or 100)
+    ctx = _context("seuss-news", counting, options)
+    score = eval_seuss(news_skill("seuss-news", options), ctx, counting, rows)
+    report = score.report()
+    report["tokens_per_good"] = round(score.tokens / score.good, 1) if score.good else None
+    return report
+
+
+def evaluate_fake_quote(llm: LLM, options: EvalOptions) -> dict[str, Any]:
+    """fake-quote about `limit` (default 100) light headlines, speakers in turn."""
+    counting = CountingLLM(llm)
+    rows = [r for r in load_headlines(per_label=options.limit or 100) if r.label == "light"]
+    ctx = _context("fake-quote", counting, options)
+    return eval_fake_quote(news_skill("fake-quote", options), ctx, counting, rows).report()
+
+
+def evaluate_hn_troll(llm: LLM, options: EvalOptions) -> dict[str, Any]:
+    """hn-troll on the first `limit` (default all 60) story titles."""
+    counting = CountingLLM(llm)
+    titles = load_titles()[: options.limit] if options.limit else load_titles()
+    ctx = _context("hn-troll", counting, options)
+    return eval_hn_troll(news_skill("hn-troll", options), ctx, counting, titles).report()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from assistant.quality.evaluate import CountingLLM, EvalOptions, evaluate_skills
 from assistant.quality.newseval import (
-    CountingLLM,
     eval_fake_quote,
     eval_hn_troll,
     eval_seuss,
@@ -65,3 +65,13 @@ def test_quote_and_parody_evals(tmp_path: Path) -> None:
     report = eval_hn_troll(HnTrollSkill(HnTrollSkill.Config()), ctx, llm, titles).report()
     assert report["items"] == 3 and report["label_rate"] == 1.0
     assert report["grounded_rate"] == 1.0 and report["length_violations"] == 0
+
+
+def test_registered_for_eval_skills_with_every_metric(tmp_path: Path) -> None:
+    options = EvalOptions(limit=2, state_dir=tmp_path)
+    out = evaluate_skills(FakeLLM([RHYME]), ["seuss-news", "fake-quote", "hn-troll"], options)
+    seuss = out["seuss-news"]
+    assert seuss["items"] == 6 and seuss["tragic_joked"] == 0 and seuss["good_rate"] == 1.0
+    assert seuss["answered_right"] is None and seuss["tokens_per_good"] > 0
+    assert out["fake-quote"]["items"] == 2 and out["fake-quote"]["label_rate"] == 1.0
+    assert out["hn-troll"]["items"] == 2 and out["hn-troll"]["label_rate"] == 1.0
