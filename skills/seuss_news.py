@@ -298,6 +298,7 @@ class SeussNewsSkill(Skill):
                 no_tragic_words(),
                 banned_words(self.config.extra_banned_words),
                 Predicate("rhyme", no_rhyme),
+                Predicate("end-words-once", tacked_on),
                 Predicate("grounded", lambda t: grounding_violation(t, headline)),
                 Predicate("real-words", lambda t: _unknown(t, headline)),
             ],
@@ -311,6 +312,19 @@ def fresh(text: str) -> float:
     """A soft score: the share of distinct words (the small model pads lines by repeating)."""
     said = words(text)
     return len(set(said)) / len(said) if said else 0.0
+
+
+def tacked_on(text: str) -> str | None:
+    """Why a line's end word looks tacked on (it already came earlier in the line), or None.
+
+    Forced to end on a planned word, the small model often just repeats it ("the prices
+    ease up ease"): that rhymes, but it is not worth hearing.
+    """
+    for line in text.splitlines():
+        said = words(line)
+        if len(said) > 1 and said[-1] in said[:-1]:
+            return f"{said[-1]!r} ends a line it already said"
+    return None
 
 
 def _unknown(text: str, headline: str) -> str | None:

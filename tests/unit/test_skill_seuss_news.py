@@ -87,10 +87,11 @@ def test_a_rhyme_that_does_not_rhyme_or_names_what_the_headline_lacks_is_not_sai
     unrhymed = "What a happy thing to see,\na treat for you and us!"
     ungrounded = "The Prime Minister came to see,\na treat for you and me!"
     made_up = "What a happy thing to ees,\na treat for you and trees!"
-    llm = FakeLLM([unrhymed, ungrounded, made_up])
-    out = run(skill(max_headlines=1, retries=2), tmp_path, llm, FakeFetcher(pages()))
+    tacked = "The prices ease up ease,\nfor food and for the breeze!"
+    llm = FakeLLM([unrhymed, ungrounded, made_up, tacked])
+    out = run(skill(max_headlines=1, retries=3), tmp_path, llm, FakeFetcher(pages()))
     (item,) = out["items"]  # type: ignore[misc]
-    assert len(llm.calls) == 3
+    assert len(llm.calls) == 4
     assert item["mode"] == "plain" and item["retelling"] == ""
 
 
