@@ -260,7 +260,7 @@ class SeussNewsSkill(Skill):
 
         def sample(options: GenerateOptions) -> str:
             pair = pairs[(options.seed or 0) - seed]
-            grammar = couplet_grammar(*pair, max_words=min(7, self.config.max_words // 2))
+            grammar = couplet_grammar(*pair, max_words=max(4, min(7, self.config.max_words // 2)))
             prompt = seuss_prompt(title, pair, examples)
             return ctx.llm.generate(prompt, replace(options, grammar=grammar))
 
