@@ -161,9 +161,11 @@ class SeussNewsSkill(Skill):
         use_llm: bool = True
         # Candidates sampled after the first; the best that passes every rule is said.
         retries: int = Field(7, ge=0, le=15)
-        # Few-shot examples per headline: the nearest ones from the exemplar bank ("bank"),
-        # or the same four every time ("fixed").
-        examples: Literal["bank", "fixed"] = "bank"
+        # Few-shot examples: the same four every time ("fixed"), or the nearest ones to the
+        # headline from the exemplar bank ("bank"). On the eval set fixed ones did as well
+        # (33 vs 32 good of 34) for fewer tokens (105 vs 114 a good rhyme): their prompt
+        # prefix is the same for every headline, so the prompt cache keeps it.
+        examples: Literal["bank", "fixed"] = "fixed"
         exemplars: int = Field(3, ge=0, le=4)
         # Headlines spoken within this many days are not spoken again.
         remember_days: int = Field(7, ge=1, le=365)
