@@ -221,3 +221,14 @@ def test_corrupt_state_files_start_afresh(tmp_path: Path) -> None:
         "The news feeds are down, so these headlines are from 3 days"
     )
     assert not list(own.glob("*.tmp"))
+
+
+def test_bank_examples_are_the_nearest_to_the_headline(tmp_path: Path) -> None:
+    llm = FakeLLM([RHYME])
+    run(skill(max_headlines=1, examples="bank", exemplars=3), tmp_path, llm, FakeFetcher(pages()))
+    messages, options = llm.calls[0]
+    assert options.fixed_prefix == 7
+    shown = [m["content"] for m in messages[1:-1:2]]
+    # "Town library extends opening hours ...": the bank's library headlines come first.
+    assert "library" in shown[0].lower()
+    assert all(s.startswith("Headline: «") and "\nEnd words: " in s for s in shown)
