@@ -28,9 +28,9 @@ def cmd_models_list(args: argparse.Namespace) -> int:
 def cmd_models_pull(args: argparse.Namespace) -> int:
     """Download a GGUF file from the Hugging Face Hub."""
     from assistant.llm.pull import pull_model
-    from assistant.paths import state_dir
+    from assistant.paths import load_paths
 
-    path = pull_model(args.repo, args.file, state_dir())
+    path = pull_model(args.repo, args.file, load_paths().state)
     print(f"pulled {args.repo}/{args.file} -> {path}")
     print(f'use it with: [llm] model = "{path}"')
     return 0

@@ -22,6 +22,7 @@ from assistant.speech.queue import SpeechQueue, Utterance
 from assistant.speech.quiet import QuietHours
 from assistant.speech.sentences import SentenceSplitter
 from assistant.speech.sinks import Player, TextOut, WavDir, WavLimits, WavOut
+from assistant.text import escape_controls
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +141,7 @@ class EspeakSpeaker:
         route = self._route(wav, skill)
         if route.sink == "text":
             text = "".join(pieces)
-            log.info("saying (text): %s", text)
+            log.info("saying (text): %s", escape_controls(text))
             self.text.print(text)
             return Spoken(text=text, sink="text", ms=_ms(start), quiet=route.quiet)
         utt = Utterance(wav=route.wav, play=route.play, urgent=urgent, started=start)
@@ -160,7 +161,7 @@ class EspeakSpeaker:
             for sentence in splitter.flush():
                 queue.put(utt, sentence)
         except BaseException:
-            log.warning("the text to speak broke off after: %s", "".join(parts))
+            log.warning("the text to speak broke off after: %s", escape_controls("".join(parts)))
             raise
         finally:
             queue.end(utt)  # what was complete is still spoken
@@ -170,7 +171,8 @@ class EspeakSpeaker:
     def _finish(self, utt: Utterance, route: _Route, text: str, start: float) -> Spoken:
         """Log, print, rotate and report one finished utterance."""
         sink: Sink = "wav" if utt.moved_to_wav else route.sink
-        log.info("said (%s%s): %s", sink, ", quiet hours" if route.quiet else "", text)
+        quiet = ", quiet hours" if route.quiet else ""
+        log.info("said (%s%s): %s", sink, quiet, escape_controls(text))
         if route.print_text or utt.moved_to_wav or utt.failures:
             self.text.print(text)  # the text sink: nothing is lost, even when audio failed
         if (route.rotate or utt.moved_to_wav) and utt.wav_path is not None:

@@ -18,9 +18,9 @@ class SpeechSection(Section):
     rate: int = Field(165, ge=50, le=450)
     volume: float = Field(1.0, ge=0.0, le=1.0)
     timeout_s: float = Field(30.0, gt=0, le=600)
-    keep_wav_files: int = Field(50, ge=1)
-    wav_max_mb: float = Field(100.0, gt=0)
-    wav_max_age_days: float = Field(7.0, gt=0)
+    keep_wav_files: int = Field(50, ge=1, le=100_000)
+    wav_max_mb: float = Field(100.0, gt=0, le=1_000_000)
+    wav_max_age_days: float = Field(7.0, gt=0, le=3650)
     quiet_hours: str = "22:00-07:00"
     quiet_hours_skills: list[str] = Field(default_factory=list)
     urgent_cuts_queue: bool = True

@@ -19,6 +19,8 @@ import json
 import sys
 from typing import Any, BinaryIO
 
+from assistant.orphans import exit_with_parent
+
 
 class Synthesiser:
     """espeak-ng, initialised once in synchronous mode with one voice, rate and volume."""
@@ -121,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.list_voices:
         list_voices()
         return 0
+    exit_with_parent()  # a daemon killed, or gone by os._exit, leaves no worker behind
     return serve(
         lambda: Synthesiser(args.voice, args.rate, args.volume),
         sys.stdin.buffer,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import subprocess
 import sys
 import threading
@@ -27,7 +26,7 @@ from assistant.skill import Reply, Skill, SkillContext
 from assistant.skillconfig import ConfiguredSkill, SkillPlan
 from assistant.speech.base import SkillSpeaker
 from assistant.speech.espeak import EspeakSpeaker, list_voices
-from assistant.testing import FakeFetcher, FakeLLM
+from assistant.testing import fake_context
 from tests.integration.helpers import HANGING_WORKER, assistant
 
 pytestmark = pytest.mark.slow
@@ -142,14 +141,8 @@ def test_the_runner_goes_on_after_a_hung_speech_worker(tmp_path: Path) -> None:
     ) as speaker:
 
         def context(name: str, clock: Clock | None) -> SkillContext:
-            return SkillContext(
-                llm=FakeLLM(),
-                speaker=SkillSpeaker(speaker, name),
-                clock=clock or SystemClock(UTC),
-                http=FakeFetcher(),
-                state_dir=tmp_path,
-                log=logging.getLogger(f"skill.{name}"),
-            )
+            moment = clock or SystemClock(UTC)
+            return fake_context(moment, tmp_path, speaker=SkillSpeaker(speaker, name))
 
         runner = Runner(plan, context, Journal(tmp_path / "journal.jsonl"))
         assert runner.run("goodday").error == ""
