@@ -1,0 +1,1 @@
+"""Quality: judges of generated text, exemplar banks, and the `eval skills` evaluators."""
