@@ -6,6 +6,7 @@ Everything a skill needs comes from here; the built-in skills import nothing els
 from assistant.errors import AssistantError
 from assistant.llm.base import LLM, GenerateOptions, Message
 from assistant.llm.contract import (
+    Attempt,
     Contract,
     MaxWords,
     MustContain,
@@ -15,18 +16,30 @@ from assistant.llm.contract import (
     Outcome,
     Predicate,
     Rule,
+    Sampler,
+    Score,
     generate_checked,
+    seed_for,
     words,
 )
 from assistant.news.dedup import dedupe
 from assistant.news.headline import Headline
 from assistant.news.service import FeedConfig, FeedSetting, News, SkillNews, stale_note
+from assistant.quality.hoursense import hour_sense, odd_for_hour
+from assistant.quality.rhyme import (
+    couplet_rhymes,
+    line_end_words,
+    no_rhyme,
+    rhyme_score,
+    rhymes,
+)
 from assistant.retrieval.base import Hit, Retriever, SearchResult
 from assistant.skill import Reply, Skill, SkillContext
 
 __all__ = [
     "LLM",
     "AssistantError",
+    "Attempt",
     "Contract",
     "FeedConfig",
     "FeedSetting",
@@ -45,12 +58,22 @@ __all__ = [
     "Reply",
     "Retriever",
     "Rule",
+    "Sampler",
+    "Score",
     "SearchResult",
     "Skill",
     "SkillContext",
     "SkillNews",
+    "couplet_rhymes",
     "dedupe",
     "generate_checked",
+    "hour_sense",
+    "line_end_words",
+    "no_rhyme",
+    "odd_for_hour",
+    "rhyme_score",
+    "rhymes",
+    "seed_for",
     "stale_note",
     "words",
 ]
