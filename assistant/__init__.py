@@ -25,7 +25,8 @@ from assistant.llm.contract import (
 from assistant.news.dedup import dedupe
 from assistant.news.headline import Headline
 from assistant.news.service import FeedConfig, FeedSetting, News, SkillNews, stale_note
-from assistant.quality.hoursense import hour_sense, odd_for_hour
+from assistant.quality.exemplars import Exemplar, Exemplars
+from assistant.quality.hoursense import hour_band, hour_sense, odd_for_hour, odd_words
 from assistant.quality.rhyme import (
     couplet_rhymes,
     line_end_words,
@@ -33,6 +34,7 @@ from assistant.quality.rhyme import (
     rhyme_score,
     rhymes,
 )
+from assistant.quality.rhymegrammar import rhyme_choices, rhyming_sampler
 from assistant.retrieval.base import Hit, Retriever, SearchResult
 from assistant.skill import Reply, Skill, SkillContext
 
@@ -41,6 +43,8 @@ __all__ = [
     "AssistantError",
     "Attempt",
     "Contract",
+    "Exemplar",
+    "Exemplars",
     "FeedConfig",
     "FeedSetting",
     "GenerateOptions",
@@ -67,12 +71,16 @@ __all__ = [
     "couplet_rhymes",
     "dedupe",
     "generate_checked",
+    "hour_band",
     "hour_sense",
     "line_end_words",
     "no_rhyme",
     "odd_for_hour",
+    "odd_words",
+    "rhyme_choices",
     "rhyme_score",
     "rhymes",
+    "rhyming_sampler",
     "seed_for",
     "stale_note",
     "words",

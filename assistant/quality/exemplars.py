@@ -50,8 +50,11 @@ class Exemplar:
 class Exemplars(Protocol):
     """What a skill sees: the nearest good examples of a skill's bank to an input."""
 
-    def nearest(self, skill: str, query: str, k: int = 3) -> list[Exemplar]:
-        """The `k` exemplars of `skill`'s bank nearest to `query`, nearest first."""
+    def nearest(
+        self, skill: str, query: str, k: int = 3, *, lexical: bool = False
+    ) -> list[Exemplar]:
+        """The `k` exemplars of `skill`'s bank nearest to `query`, nearest first; `lexical`:
+        BM25 alone, for inputs where words decide, not meaning (a time, a band of the day)."""
 
     def close(self) -> None:
         """Release the embedder, if any."""
@@ -96,12 +99,13 @@ class ExemplarBank:
         """True when vectors take part in the search."""
         return self._index.dense is not None
 
-    def nearest(self, query: str, k: int = 3) -> list[Exemplar]:
-        """The `k` exemplars nearest to `query`, nearest first (the first ones when none match)."""
+    def nearest(self, query: str, k: int = 3, *, lexical: bool = False) -> list[Exemplar]:
+        """The `k` exemplars nearest to `query`, nearest first (the first ones when none match);
+        `lexical`: BM25 alone, no query embedding."""
         from assistant.retrieval.hybrid import Fusion
 
         vector = None
-        if self._embedder is not None and self.dense:
+        if self._embedder is not None and self.dense and not lexical:
             vector = _embed(self._embedder, [query])
         # The store's tuned fusion (the [retrieval] rrf_k and weights' defaults).
         fusion = Fusion(rrf_k=5, weight_bm25=1.2, weight_dense=1.0, depth=100)
@@ -193,9 +197,11 @@ class ExemplarBanks:
                 )
             return self._banks[skill]
 
-    def nearest(self, skill: str, query: str, k: int = 3) -> list[Exemplar]:
+    def nearest(
+        self, skill: str, query: str, k: int = 3, *, lexical: bool = False
+    ) -> list[Exemplar]:
         """The `k` exemplars of `skill`'s bank nearest to `query`, nearest first."""
-        return self.bank(skill).nearest(query, k)
+        return self.bank(skill).nearest(query, k, lexical=lexical)
 
     def close(self) -> None:
         """Release the embedder."""

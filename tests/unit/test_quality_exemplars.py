@@ -88,3 +88,12 @@ def test_the_clock_bank_is_large_and_every_couplet_is_good() -> None:
         assert wrong_time(e.output, moment) is None, e
     hours = {int(e.input[:2]) for e in bank}
     assert hours == set(range(24))
+
+
+def test_lexical_search_embeds_no_query(tmp_path: Path) -> None:
+    embedder = FakeEmbedder()
+    bank = ExemplarBank(BANK, embedder=embedder, cache_dir=tmp_path)
+    assert bank.nearest("21:40 late", k=1, lexical=True) == [BANK[1]]
+    assert embedder.calls == 1  # the bank itself, no query
+    bank.nearest("21:40 late", k=1)
+    assert embedder.calls == 2
