@@ -130,10 +130,12 @@ class ClockSkill(Skill):
         )
 
     def prompt(self, ctx: SkillContext, moment: datetime, stated: str) -> list[Message]:
-        """The few-shot prompt: the bank's nearest couplets to this time, or the fixed ones."""
+        """The few-shot prompt: the bank's nearest couplets to this part of the day, or the
+        fixed ones. The part of the day, not the minute, picks them: the scenery is what the
+        model should copy, and the same examples all afternoon keep the prompt cache warm."""
         if self.config.examples == "fixed":
             return clock_prompt(stated)
-        query = f"{time_forms(moment)[0]} {hour_band(moment.hour)}"
+        query = hour_band(moment.hour)
         found = ctx.exemplars.nearest(self.name, query, k=self.config.shots, lexical=True)
         examples = [in_form(e, self.config.hour_format) for e in reversed(found)]
         return clock_prompt(stated, examples or None)
@@ -148,14 +150,13 @@ class ClockSkill(Skill):
         if not self.config.use_llm:
             return Reply(text=f"It is {stated}.", data={"synchronized": True})
         prompt = self.prompt(ctx, moment, stated)
-        # The system prompt (and fixed examples) stay the same every run: the prompt cache
-        # keeps them. The seed follows the date and time: each day gets new lines.
-        fixed = len(prompt) - 1 if self.config.examples == "fixed" else 1
+        # The system prompt and examples stay the same for hours: the prompt cache keeps
+        # them. The seed follows the date and time: each day gets new lines.
         options = GenerateOptions(
             max_tokens=60,
             temperature=0.8,
             stop=("\n\n",),
-            fixed_prefix=fixed,
+            fixed_prefix=len(prompt) - 1,
             seed=seed_for(moment, self.name),
         )
         sampler = None

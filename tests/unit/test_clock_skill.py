@@ -123,7 +123,7 @@ def test_the_bank_gives_examples_near_the_hour(tmp_path: Path) -> None:
     assert len(shown) == 3 and all(" PM." in text for text in shown)
     couplets = [m["content"] for m in messages[2:-1:2]]
     assert all(odd_for_hour(c, datetime(2026, 3, 14, 21, 40)) is None for c in couplets)
-    assert llm.calls[0][1].fixed_prefix == 1
+    assert llm.calls[0][1].fixed_prefix == len(messages) - 1
 
 
 @pytest.mark.parametrize(
