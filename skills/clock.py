@@ -59,8 +59,9 @@ def clock_prompt(stated: str, examples: list[tuple[str, str]] | None = None) -> 
 
 
 def tidy_line(line: str) -> str:
-    """One line without surrounding spaces and quotes."""
-    return line.strip().strip('"“”')
+    """One line without surrounding quotes, its spaces single ("bright,  night" is what a
+    grammar-forced ending may leave)."""
+    return " ".join(line.split()).strip('"“”').strip()
 
 
 def tidy_couplet(text: str) -> str:

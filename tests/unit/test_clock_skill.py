@@ -10,7 +10,7 @@ import pytest
 from assistant import GenerateOptions, Message, odd_for_hour
 from assistant.testing import FakeLLM, FixedClock, fake_context
 from skills._lib.timecheck import wrong_time
-from skills.clock import UNSURE, ClockSkill, fits
+from skills.clock import UNSURE, ClockSkill, fits, tidy_couplet
 
 MOMENT = datetime(2026, 3, 14, 13, 45)
 
@@ -137,3 +137,8 @@ def test_the_bank_gives_examples_near_the_hour(tmp_path: Path) -> None:
 )
 def test_fits(line: str, ok: bool) -> None:
     assert fits(line, MOMENT) is ok
+
+
+def test_tidy_couplet_keeps_two_lines_with_single_spaces() -> None:
+    text = '  "The stars are out,  so  bright,"\n\nIt\'s 21:15,  goodnight.\nMore chatter'
+    assert tidy_couplet(text) == "The stars are out, so bright,\nIt's 21:15, goodnight."
