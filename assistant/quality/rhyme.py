@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
+from collections.abc import Iterable
 
 # Near vowels merged before comparing: most listeners hear "gone"/"on" (AO/AA) and
 # "here"/"near" (CMU spells them IY R and IH R) as rhymes. AO stays apart before R,
@@ -83,15 +84,19 @@ def _merged(phones: list[str]) -> list[str]:
     return out
 
 
-def rhyme_parts(pronunciation: str) -> set[tuple[str, str]]:
+@functools.lru_cache(maxsize=8192)
+def rhyme_parts(pronunciation: str) -> frozenset[tuple[str, str]]:
     """(onset, rhyming part) pairs of one pronunciation, from its last primary and its last
     stressed vowel: "B R AY1 T" -> {("B R", "AY T")}. The onset tells "bright"/"right"
     (a rhyme) from "write"/"right" (one sound twice)."""
+    import pronouncing
+
     phones = pronunciation.split()
     vowels = [i for i, p in enumerate(phones) if _VOWEL.match(p)]
-    stressed = [i for i in vowels if not phones[i].endswith("0")]
     primary = [i for i in vowels if phones[i].endswith("1")]
-    starts = {found[-1] for found in (primary, stressed) if found} or set(vowels[-1:])
+    # pronouncing's rhyming part starts at the last vowel with primary or secondary stress.
+    stressed = len(phones) - len(pronouncing.rhyming_part(pronunciation).split())
+    starts = {stressed, *primary[-1:]} if stressed < len(phones) else set(vowels[-1:])
     merged = _merged(phones)
     parts = set()
     for start in starts:
@@ -99,7 +104,7 @@ def rhyme_parts(pronunciation: str) -> set[tuple[str, str]]:
         while onset > 0 and not _VOWEL.match(phones[onset - 1]):
             onset -= 1
         parts.add((" ".join(merged[onset:start]), " ".join(merged[start:])))
-    return parts
+    return frozenset(parts)
 
 
 def rhyme_keys(pronunciation: str) -> set[str]:
@@ -200,9 +205,8 @@ def no_rhyme(text: str) -> str | None:
     return None if rhymes(ends[0], ends[1]) else f"{ends[0]!r} / {ends[1]!r} do not rhyme"
 
 
-def rhyming_words(word: str) -> list[str]:
-    """Dictionary words that rhyme with `word` (never itself or a compound of it), sorted."""
-    import pronouncing
-
-    found = {w for w in pronouncing.rhymes(word.lower()) if w.isalpha()}
-    return sorted(w for w in found if rhymes(word, w))
+def rhyming_words(word: str, vocabulary: Iterable[str] | None = None) -> list[str]:
+    """Words of `vocabulary` (default: the whole dictionary, slow) that rhyme with `word`
+    (never itself or a compound of it), sorted."""
+    pool = _load().keys() if vocabulary is None else vocabulary
+    return sorted(w for w in pool if w.isalpha() and rhymes(word, w))

@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from assistant.llm.base import LLM, GenerateOptions, Prompt
 from assistant.quality.exemplars import DATA_DIR
-from assistant.quality.rhyme import line_end_words, rhyming_words
+from assistant.quality.rhyme import line_end_words, phones_for, rhyme_keys, rhyming_words
 
 
 @functools.cache
@@ -26,11 +26,34 @@ def common_words() -> frozenset[str]:
     return frozenset(text.split())
 
 
+# Two-letter entries of the dictionary are mostly abbreviations ("ca", "re"); these are words.
+TWO_LETTER = frozenset(
+    ["be", "by", "do", "go", "he", "hi", "me", "my", "no", "oh", "so", "to", "up", "we"]
+)
+
+
+@functools.cache
+def _rhyme_index() -> dict[str, list[str]]:
+    """Common words by rhyming part (built once, a fraction of a second)."""
+    index: dict[str, list[str]] = {}
+    for word in sorted(common_words()):
+        if len(word) > 2 or word in TWO_LETTER:
+            for key in {k for p in phones_for(word) for k in rhyme_keys(p)}:
+                index.setdefault(key, []).append(word)
+    return index
+
+
+@functools.lru_cache(maxsize=512)
+def _common_rhymes(word: str) -> tuple[str, ...]:
+    """The common words that rhyme with `word`."""
+    keys = {k for p in phones_for(word) for k in rhyme_keys(p)}
+    near = {w for k in keys for w in _rhyme_index().get(k, [])}
+    return tuple(rhyming_words(word, near))
+
+
 def rhyme_choices(word: str, allowed: Callable[[str], bool] = lambda _w: True) -> list[str]:
     """Common words that rhyme with `word` and that `allowed` lets through, at most 200."""
-    known = common_words()
-    found = [w for w in rhyming_words(word) if w in known and len(w) <= 10 and allowed(w)]
-    return found[:200]
+    return [w for w in _common_rhymes(word.lower()) if len(w) <= 10 and allowed(w)][:200]
 
 
 def gbnf_literal(text: str) -> str:

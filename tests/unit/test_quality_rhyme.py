@@ -15,6 +15,7 @@ from assistant.quality.rhyme import (
     rhyming_words,
     spelling_key,
 )
+from assistant.quality.rhymegrammar import common_words, line_two_grammar, rhyme_choices
 
 
 @pytest.mark.parametrize(
@@ -117,6 +118,19 @@ def test_spelling_key_keeps_the_silent_e_with_its_vowel() -> None:
 
 
 def test_rhyming_words_exclude_the_word_itself() -> None:
-    found = rhyming_words("night")
-    assert {"bright", "light", "sight"} <= set(found)
-    assert "night" not in found and "tonight" not in found
+    pool = ["bright", "light", "sight", "night", "tonight", "nights", "day", "knight", "it's"]
+    assert rhyming_words("night", pool) == ["bright", "light", "sight"]
+
+
+def test_rhyme_choices_are_common_words_that_pass_the_filter() -> None:
+    found = rhyme_choices("bright", allowed=lambda w: w != "night")
+    assert {"light", "white", "right"} <= set(found)
+    assert "night" not in found and "bright" not in found
+    assert all(w in common_words() for w in found)
+    assert rhyme_choices("zzzq") == []
+
+
+def test_line_two_grammar_forces_line_one_the_opening_and_a_rhyme() -> None:
+    grammar = line_two_grammar('A "quoted" line,', "It's 07:30", ["day", "way"])
+    assert grammar.startswith('root ::= "A \\"quoted\\" line," "\\n" "It\'s 07:30" ')
+    assert grammar.rstrip().endswith('" " ("day" | "way") [.!]')
