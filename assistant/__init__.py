@@ -25,7 +25,7 @@ from assistant.llm.contract import (
 from assistant.news.dedup import dedupe
 from assistant.news.headline import Headline
 from assistant.news.service import FeedConfig, FeedSetting, News, SkillNews, stale_note
-from assistant.quality.exemplars import Exemplar, Exemplars
+from assistant.quality.exemplars import Exemplar, ExemplarBanks, Exemplars
 from assistant.quality.hoursense import hour_band, hour_sense, odd_for_hour, odd_words
 from assistant.quality.rhyme import (
     couplet_rhymes,
@@ -44,6 +44,7 @@ __all__ = [
     "Attempt",
     "Contract",
     "Exemplar",
+    "ExemplarBanks",
     "Exemplars",
     "FeedConfig",
     "FeedSetting",

@@ -63,12 +63,12 @@ def gbnf_literal(text: str) -> str:
 
 def line_two_grammar(line_one: str, opening: str, rhymes: list[str], max_chars: int = 32) -> str:
     """A grammar: `line_one` verbatim, a newline, `opening`, then at most `max_chars` of plain
-    text (no newline, digit or sentence end: where the model would stop, it must rhyme), then
-    one of `rhymes` and a full stop or exclamation mark."""
+    lower-case text (no newline, digit, capital or sentence end: where the model would stop or
+    start a new sentence, it must rhyme), then one of `rhymes` and a full stop or "!"."""
     words = " | ".join(gbnf_literal(w) for w in rhymes)
     return (
         f"root ::= {gbnf_literal(line_one)} {gbnf_literal(chr(10))} {gbnf_literal(opening)} "
-        f'[a-zA-Z ,\'-]{{0,{max_chars}}} " " ({words}) [.!]\n'
+        f'[a-z ,\'-]{{0,{max_chars}}} " " ({words}) [.!]\n'
     )
 
 
