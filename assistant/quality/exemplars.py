@@ -92,12 +92,26 @@ class ExemplarBank:
         self.exemplars = list(exemplars)
         self.name = name
         self._embedder = embedder
-        self._index = _build_index(self.exemplars, embedder, cache_dir, name)
+        self._cache_dir = cache_dir
+        self._lock = threading.Lock()
+        # BM25 now; vectors on the first search that wants them (a lexical-only skill never
+        # starts the embedder, nor exports it).
+        self._index = _build_index(self.exemplars, None, None, name)
+        self._embedded = embedder is None
 
     @property
     def dense(self) -> bool:
-        """True when vectors take part in the search."""
+        """True when vectors take part in the search (after the first non-lexical search)."""
         return self._index.dense is not None
+
+    def _with_vectors(self) -> None:
+        """Add the bank's vectors to the index, once; a failing embedder leaves BM25."""
+        with self._lock:
+            if not self._embedded:
+                self._embedded = True
+                self._index = _build_index(
+                    self.exemplars, self._embedder, self._cache_dir, self.name
+                )
 
     def nearest(self, query: str, k: int = 3, *, lexical: bool = False) -> list[Exemplar]:
         """The `k` exemplars nearest to `query`, nearest first (the first ones when none match);
@@ -105,8 +119,10 @@ class ExemplarBank:
         from assistant.retrieval.hybrid import Fusion
 
         vector = None
-        if self._embedder is not None and self.dense and not lexical:
-            vector = _embed(self._embedder, [query])
+        if self._embedder is not None and not lexical:
+            self._with_vectors()
+            if self.dense:
+                vector = _embed(self._embedder, [query])
         # The store's tuned fusion (the [retrieval] rrf_k and weights' defaults).
         fusion = Fusion(rrf_k=5, weight_bm25=1.2, weight_dense=1.0, depth=100)
         ranked = self._index.search(query, None if vector is None else vector[0], k, fusion)

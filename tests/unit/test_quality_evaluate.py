@@ -102,3 +102,26 @@ def test_the_report_is_json_with_one_run_per_model(
     assert main(argv) == 0
     table = capsys.readouterr().out
     assert "fake (local)" in table and re.search(r"grounded_rate\s+-", table)
+
+
+def test_a_second_model_is_a_second_column(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import assistant.app
+
+    class Other(FakeLLM):
+        name = "other"
+
+    monkeypatch.setattr(assistant.app, "build_llm", lambda _c, _s: FakeLLM(good_couplets))
+    monkeypatch.setattr(assistant.app, "build_local_engine", lambda _c, _m, _s: Other(["no"]))
+    config = write_config(tmp_path / "a.toml", '[retrieval]\nembedder = "none"\n')
+    argv = ["--config", str(config), "eval", "skills", "--skill", "clock", "--limit", "1"]
+    argv += ["--model", "other.gguf"]
+    assert main([*argv, "--json"]) == 0
+    first, second = json.loads(capsys.readouterr().out)["runs"]
+    assert (first["model"], second["model"]) == ("fake", "other")
+    assert first["skills"]["clock"]["good_rate"] == 1.0
+    assert second["skills"]["clock"]["fallback_rate"] == 1.0
+    assert main(argv) == 0
+    header = capsys.readouterr().out.splitlines()[0]
+    assert header.index("fake (local)") < header.index("other (local)")

@@ -47,18 +47,19 @@ def test_bm25_finds_the_nearest_and_fills_up_with_the_rest() -> None:
 def test_vectors_take_part_and_are_cached(tmp_path: Path) -> None:
     embedder = FakeEmbedder()
     bank = ExemplarBank(BANK, embedder=embedder, cache_dir=tmp_path, name="clock")
-    assert bank.dense and embedder.calls == 1
+    assert not bank.dense and embedder.calls == 0  # nothing embedded before a search needs it
     assert bank.nearest("stars tonight", k=1) == [BANK[1]]
+    assert bank.dense and embedder.calls == 2  # the bank, then the query
     assert len(list((tmp_path / "exemplars").glob("clock-64-*.npy"))) == 1
     again = FakeEmbedder()
-    ExemplarBank(BANK, embedder=again, cache_dir=tmp_path, name="clock")
-    assert again.calls == 0  # the bank's vectors came from the cache
+    ExemplarBank(BANK, embedder=again, cache_dir=tmp_path, name="clock").nearest("stars")
+    assert again.calls == 1  # the query only: the bank's vectors came from the cache
 
 
 def test_a_failing_embedder_leaves_bm25(tmp_path: Path) -> None:
     bank = ExemplarBank(BANK, embedder=FakeEmbedder(fail=True), cache_dir=tmp_path)
-    assert not bank.dense
     assert bank.nearest("toast", k=1) == [BANK[0]]
+    assert not bank.dense
 
 
 def test_banks_by_skill_name(tmp_path: Path) -> None:
@@ -94,6 +95,6 @@ def test_lexical_search_embeds_no_query(tmp_path: Path) -> None:
     embedder = FakeEmbedder()
     bank = ExemplarBank(BANK, embedder=embedder, cache_dir=tmp_path)
     assert bank.nearest("21:40 late", k=1, lexical=True) == [BANK[1]]
-    assert embedder.calls == 1  # the bank itself, no query
+    assert embedder.calls == 0  # neither the bank nor the query
     bank.nearest("21:40 late", k=1)
-    assert embedder.calls == 2
+    assert embedder.calls == 2  # the bank, then the query
