@@ -44,11 +44,14 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from assistant.http import HttpFetcher
     from assistant.llm.doctor import diagnose
     from assistant.llm.models import resolve_model
+    from assistant.paths import state_dir
+    from assistant.speech.voices import VOICES_DIR
 
     config = load_config(config_path(args.config))
     _registry, plan = load_plan(config)
     with HttpFetcher(config.news.fetch_limits()) as fetcher:
-        checks = run_checks(config, plan, fetcher, resolve_model)
+        voices = state_dir() / VOICES_DIR
+        checks = run_checks(config, plan, fetcher, resolve_model, voices)
     report = diagnose(config, load=not args.no_load)
     failed = any(c.status == "fail" for c in checks)
     if args.json:

@@ -182,23 +182,35 @@ HANG_PLUGIN = {
     """
 }
 
-# The real speech worker (its own main()), except that it hangs on a text saying HANG.
+# The real speech worker (its own main(), Piper as configured), except that it hangs on a text
+# saying HANG.
 HANGING_REAL_WORKER = """
 import sys, time
 from assistant.speech import worker
 
-class Hanging(worker.Synthesiser):
+class Hanging:
+    def __init__(self, synth):
+        self.synth = synth
+
+    def __getattr__(self, name):
+        return getattr(self.synth, name)
+
     def synthesise(self, text):
         if "HANG" in text:
             time.sleep(3600)
-        return super().synthesise(text)
+        return self.synth.synthesise(text)
 
-worker.Synthesiser = Hanging
-sys.exit(worker.main(["--rate", "165"]))
+load = worker.load_engine
+worker.load_engine = lambda args: Hanging(load(args))
+sys.exit(worker.main(sys.argv[1:]))
 """
 PRELUDE = f"""
-import assistant.speech.espeak as espeak
-espeak.worker_command = lambda *a, **k: [sys.executable, "-c", {HANGING_REAL_WORKER!r}]
+import assistant.speech.process as process
+import assistant.speech.speaker as speaker
+def hanging(options=None):
+    args = (options or process.WorkerOptions()).args()
+    return [sys.executable, "-c", {HANGING_REAL_WORKER!r}, *args]
+speaker.worker_command = hanging
 """
 
 

@@ -7,11 +7,13 @@ from pathlib import Path
 
 from assistant.config import Config
 from assistant.doctor import (
+    Check,
     check_audio,
     check_clock,
     check_espeak,
     check_feeds,
     check_model,
+    check_voice,
     checks_text,
     human_bytes,
 )
@@ -81,3 +83,18 @@ def test_bytes_in_human_units() -> None:
         "93.0 MiB",
         "3.0 GiB",
     ]
+
+
+def test_the_voice_check_names_the_engine_and_the_fallback(tmp_path: Path) -> None:
+    piper = check_voice(Config())
+    assert (
+        piper.status == "ok" and piper.detail == "piper, en_US-joe-medium (en_US-joe-medium.onnx)"
+    )
+    missing = Config.model_validate({"speech": {"voice": "en_GB-nobody-low"}})
+    gone = check_voice(missing, tmp_path / "voices")
+    assert gone.status == "warn" and gone.detail.endswith(": espeak-ng speaks")
+    assert "no Piper voice 'en_GB-nobody-low'" in gone.detail and "assistant voices" in gone.remedy
+    uninstalled = check_voice(Config(), installed=lambda name: False)
+    assert uninstalled.status == "warn" and uninstalled.remedy == "pip install piper-tts"
+    espeak = Config.model_validate({"speech": {"engine": "espeak", "voice": "en-gb"}})
+    assert check_voice(espeak) == Check("voice", "ok", "espeak-ng, voice en-gb")
