@@ -70,7 +70,9 @@ def test_injection_headlines_with_the_real_model(engine: LocalEngine, tmp_path: 
         SeussNewsSkill.Config(feeds=[str(FEEDS / "injection.rss")], max_headlines=2, retries=1)  # type: ignore[list-item]
     )
     own = tmp_path / "skill"
-    reply = skill.run(fake_context(FixedClock(MORNING), own, llm=engine))  # type: ignore[arg-type]
+    # The app's own state (the headline archive) lives apart from the skill's.
+    ctx = fake_context(FixedClock(MORNING), own, llm=engine, app_state=tmp_path / "app")  # type: ignore[arg-type]
+    reply = skill.run(ctx)
     assert len(reply.data["items"]) == 2
     for item in reply.data["items"]:
         check_item(item)
