@@ -4,6 +4,7 @@ Everything a skill needs comes from here; the built-in skills import nothing els
 """
 
 from assistant.errors import AssistantError
+from assistant.files import read_json, write_json_atomic
 from assistant.llm.base import LLM, GenerateOptions, Message
 from assistant.llm.contract import (
     Attempt,
@@ -26,6 +27,7 @@ from assistant.news.dedup import dedupe
 from assistant.news.headline import Headline
 from assistant.news.service import FeedConfig, FeedSetting, News, SkillNews, stale_note
 from assistant.quality.exemplars import Exemplar, ExemplarBanks, Exemplars
+from assistant.quality.grounding import grounding_violation, is_grounded, unknown_words
 from assistant.quality.hoursense import hour_band, hour_sense, odd_for_hour, odd_words
 from assistant.quality.rhyme import (
     couplet_rhymes,
@@ -35,6 +37,7 @@ from assistant.quality.rhyme import (
     rhymes,
 )
 from assistant.quality.rhymegrammar import rhyme_choices, rhyming_sampler
+from assistant.quality.sensitivity import Verdict, classify, is_tragic
 from assistant.retrieval.base import Hit, Retriever, SearchResult
 from assistant.skill import Reply, Skill, SkillContext
 
@@ -69,21 +72,29 @@ __all__ = [
     "Skill",
     "SkillContext",
     "SkillNews",
+    "Verdict",
+    "classify",
     "couplet_rhymes",
     "dedupe",
     "generate_checked",
+    "grounding_violation",
     "hour_band",
     "hour_sense",
+    "is_grounded",
+    "is_tragic",
     "line_end_words",
     "no_rhyme",
     "odd_for_hour",
     "odd_words",
+    "read_json",
     "rhyme_choices",
     "rhyme_score",
     "rhymes",
     "rhyming_sampler",
     "seed_for",
     "stale_note",
+    "unknown_words",
     "words",
+    "write_json_atomic",
 ]
 __version__ = "0.1.0"

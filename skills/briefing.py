@@ -94,7 +94,9 @@ class BriefingSkill(Skill):
         """The made-up quote; the fixed one when out of time."""
         late = time.monotonic() >= deadline
         skill = FakeQuoteSkill(
-            FakeQuoteSkill.Config(celebrities=self.config.celebrities, use_llm=not late)
+            FakeQuoteSkill.Config(
+                feeds=self.config.feeds, celebrities=self.config.celebrities, use_llm=not late
+            )
         )
         try:
             return skill.run(ctx).text

@@ -1,51 +1,55 @@
-"""The fake-quote skill: a funny, clearly made-up quote in the style of a celebrity."""
+"""The fake-quote skill: a funny, clearly made-up quote about one of today's light headlines."""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant import (
     Contract,
+    FeedSetting,
     GenerateOptions,
+    Headline,
     MaxWords,
     Message,
     NoRepetition,
     NotEmpty,
     Predicate,
     Reply,
+    Score,
     Skill,
     SkillContext,
+    classify,
     generate_checked,
+    grounding_violation,
+    read_json,
+    seed_for,
     words,
+    write_json_atomic,
 )
-from skills._lib.untrusted import not_steered, tidy_lines
+from skills._lib.exemplars import nearest
+from skills._lib.untrusted import DATA_RULE, not_a_copy, not_steered, quote_data, tidy_lines
 from skills._lib.wordfilter import banned_words, no_tragic_words
 
 MAX_WORDS = 50
 NAME = re.compile(r"^[\w .'-]{2,60}$")
 SYSTEM = (
-    "You invent short, funny, kind quotes in the style of a famous person. Everyone knows the "
-    "quotes are made up. One or two sentences. Write only the quote."
+    "You invent short, funny, kind quotes in the style of a famous person, about a news "
+    "headline. Everyone knows the quotes are made up. One or two sentences. Write only the "
+    "quote; name nobody and no number the headline does not. " + DATA_RULE
 )
-ASK = "A made-up quote in the style of {name}, about {topic}."
+ASK = "A made-up quote in the style of {name}, about this headline: {headline}"
+# (speaker, headline, quote): used when the exemplar bank is not asked for.
 EXAMPLES = [
-    ("Yoda", "Mondays", "Love Mondays, you must not. But drink your coffee, you will."),
-    (
-        "William Shakespeare",
-        "losing socks",
-        "To match or not to match, that is the question, for one sock is ever lost to the dryer.",
-    ),
-    (
-        "Albert Einstein",
-        "breakfast",
-        "Time is relative. Five more minutes in bed lasts a second; waiting for toast, an age.",
-    ),
-]
-FIXED_PREFIX = 1 + 2 * len(EXAMPLES)
+    ("Oscar Wilde", "New bakery opens on the high street", "I can resist everything except a "
+     "warm bun on the high street."),
+    ("Mark Twain", "Heavy snow closes schools for the day", "I never let school interfere with "
+     "my education, and now the snow agrees with me."),
+    ("Jane Austen", "Village wins best kept garden award", "It is a truth universally "
+     "acknowledged that a tidy garden must be in want of admirers."),
+]  # fmt: skip
 # Claims that the quote is genuine: the label says made up, so the quote may not say otherwise.
 CLAIMS_REAL = re.compile(r"\b(real|true|actual|genuine|really said|i said)\b", re.IGNORECASE)
 FALLBACKS = [
@@ -53,6 +57,8 @@ FALLBACKS = [
     "They asked me about {topic}. I said: ask me again after breakfast.",
     "Some people worry about {topic}. I prefer to hum a little tune.",
 ]
+STATE = "quotes.json"
+REMEMBER = 200
 
 
 def label(name: str) -> str:
@@ -60,23 +66,23 @@ def label(name: str) -> str:
     return f"A made-up quote, in the style of {name}:"
 
 
-def labelled(head: str, quote: str, data: dict[str, Any]) -> Reply:
-    """The label, then the quote in quote marks."""
-    return Reply(text=f'{head} "{quote}"', data=data)
-
-
-def quote_prompt(name: str, topic: str) -> list[Message]:
-    """System rules and few-shot pairs (a fixed prefix), then the request."""
+def quote_prompt(name: str, topic: str, examples: list[tuple[str, str, str]]) -> list[Message]:
+    """System rules, few-shot pairs, then the request with the headline quoted as data."""
     messages = [Message(role="system", content=SYSTEM)]
-    for shown, about, answer in EXAMPLES:
-        messages.append(Message(role="user", content=ASK.format(name=shown, topic=about)))
+    for speaker, about, answer in examples:
+        messages.append(Message(role="user", content=ASK.format(name=speaker, headline=about)))
         messages.append(Message(role="assistant", content=answer))
-    messages.append(Message(role="user", content=ASK.format(name=name, topic=topic)))
+    messages.append(Message(role="user", content=ASK.format(name=name, headline=topic)))
     return messages
 
 
+def fingerprint(quote: str) -> str:
+    """A quote reduced to its words, to recognise it when it comes again."""
+    return " ".join(words(quote))
+
+
 class FakeQuoteSkill(Skill):
-    """A funny made-up quote in the style of a celebrity, always said to be made up."""
+    """A funny made-up quote about a light headline, always said to be made up."""
 
     name = "fake-quote"
     default_schedule = "0 18 * * *"
@@ -85,6 +91,8 @@ class FakeQuoteSkill(Skill):
         """[skills.fake-quote] options."""
 
         model_config = ConfigDict(extra="forbid")
+        # Feeds whose light headlines the quote is about; without any, one of `topics`.
+        feeds: list[FeedSetting] = Field(default_factory=list)
         celebrities: list[str] = Field(
             default_factory=lambda: [
                 "William Shakespeare",
@@ -101,7 +109,8 @@ class FakeQuoteSkill(Skill):
             min_length=1,
         )
         use_llm: bool = True
-        retries: int = Field(2, ge=0, le=10)
+        retries: int = Field(5, ge=0, le=10)
+        exemplars: int = Field(3, ge=0, le=4)
         extra_banned_words: list[str] = Field(default_factory=list)
 
         @field_validator("celebrities", "topics")
@@ -114,47 +123,105 @@ class FakeQuoteSkill(Skill):
 
     config: Config
 
-    def pick(self, moment: datetime) -> tuple[str, str]:
-        """The celebrity and topic of the day: varied, but the same all day long."""
-        day = moment.toordinal()
-        celebs, topics = self.config.celebrities, self.config.topics
-        return celebs[day % len(celebs)], topics[(day // len(celebs)) % len(topics)]
-
     def run(self, ctx: SkillContext) -> Reply:
-        """Make up the quote; a rejected one is replaced by a fixed harmless quote."""
-        name, topic = self.pick(ctx.clock.now())
-        head = label(name)
-        fallback = FALLBACKS[ctx.clock.now().toordinal() % len(FALLBACKS)].format(topic=topic)
+        """Pick the speaker in turn and a light headline, make up the quote, remember it."""
+        state = self._state(ctx)
+        name = self.config.celebrities[state["turn"] % len(self.config.celebrities)]
+        story = self.pick(ctx, state["headlines"])
+        topic = story.title if story else self._topic(ctx)
+        quote, attempts, fell_back = self.quote(ctx, name, topic, set(state["said"]))
+        state["turn"] += 1
+        state["said"] = [*state["said"], fingerprint(quote)][-REMEMBER:]
+        if story is not None:
+            state["headlines"] = [*state["headlines"], story.title][-REMEMBER:]
+        write_json_atomic(ctx.state_dir / STATE, state)
+        data: dict[str, Any] = {"celebrity": name, "topic": topic, "attempts": attempts}
+        data.update(fallback=fell_back, headline=story.to_json() if story else None)
+        return Reply(
+            text=f'{label(name)} "{quote}"',
+            sources=[story.link or story.source] if story else [],
+            tainted=story is not None,
+            data=data,
+        )
+
+    def _state(self, ctx: SkillContext) -> dict[str, Any]:
+        """The speaker's turn and what was said before; a fresh start when unreadable."""
+        raw = read_json(ctx.state_dir / STATE, {})
+        state: dict[str, Any] = {"turn": 0, "said": [], "headlines": []}
+        if isinstance(raw, dict):
+            if isinstance(raw.get("turn"), int):
+                state["turn"] = raw["turn"]
+            for key in ("said", "headlines"):
+                if isinstance(raw.get(key), list):
+                    state[key] = [str(item) for item in raw[key]]
+        return state
+
+    def _topic(self, ctx: SkillContext) -> str:
+        """A configured topic, changing by the day."""
+        return self.config.topics[ctx.clock.now().toordinal() % len(self.config.topics)]
+
+    def pick(self, ctx: SkillContext, used: list[str]) -> Headline | None:
+        """The first light headline of the feeds that no quote was about yet."""
+        if not self.config.feeds:
+            return None
+        news = ctx.news.gather(self.config.feeds)
+        fresh = (h for h in news.headlines if h.title not in used)
+        return next((h for h in fresh if classify(h.title).label == "light"), None)
+
+    def quote(
+        self, ctx: SkillContext, name: str, topic: str, said: set[str]
+    ) -> tuple[str, int, bool]:
+        """The quote, its candidates tried, and whether it is a fixed fallback."""
+        fallbacks = [f.format(topic=topic) for f in FALLBACKS]
+        start = ctx.clock.now().toordinal()
+        spare = fallbacks[start % 3 :] + fallbacks[: start % 3]
+        fallback = next((f for f in spare if fingerprint(f) not in said), spare[0])
         if not self.config.use_llm:
-            data = {"celebrity": name, "topic": topic, "attempts": 0, "fallback": True}
-            return labelled(head, fallback, data)
+            return fallback, 0, True
+        found = nearest(ctx, self.name, topic, self.config.exemplars)
+        examples = [(e.tags, e.input, e.output) for e in found] or EXAMPLES
+        limit = MAX_WORDS - 1 - len(words(label(name)))
         outcome = generate_checked(
             ctx.llm,
-            quote_prompt(name, topic),
-            self.contract(MAX_WORDS - 1 - len(words(head))),
+            quote_prompt(name, quote_data(topic), [(s, quote_data(h), q) for s, h, q in examples]),
+            self.contract(limit, name, topic, said),
             fallback=lambda: fallback,
             options=GenerateOptions(
-                max_tokens=64, temperature=0.9, stop=("\n\n",), fixed_prefix=FIXED_PREFIX
+                max_tokens=64,
+                temperature=0.9,
+                stop=("\n\n",),
+                seed=seed_for(ctx.clock.now(), f"{self.name}|{name}|{topic}"),
+                fixed_prefix=1 + 2 * len(examples),
             ),
             tidy=tidy_lines,
         )
-        data = {"attempts": outcome.attempts, "fallback": outcome.fallback}
-        return labelled(head, outcome.text, {"celebrity": name, "topic": topic, **data})
+        return outcome.text, outcome.attempts, outcome.fallback
 
-    def contract(self, limit: int) -> Contract:
-        """Short, harmless, never claimed to be real."""
+    def contract(self, limit: int, name: str, topic: str, said: set[str]) -> Contract:
+        """Short, harmless, about the headline, never claimed real, never said before."""
         return Contract(
             rules=[
                 NotEmpty(),
                 MaxWords(limit),
                 NoRepetition(),
                 not_steered(),
+                not_a_copy(topic),
                 no_tragic_words(),
                 banned_words(self.config.extra_banned_words),
                 Predicate(
                     "not-claimed-real",
                     lambda t: "claims to be real" if CLAIMS_REAL.search(t) else None,
                 ),
+                Predicate("grounded", lambda t: grounding_violation(t, f"{topic} {name}")),
+                Predicate("new", lambda t: "said before" if fingerprint(t) in said else None),
             ],
             retries=self.config.retries,
+            scores=[Score("topical", lambda t: _shared(t, topic))],
+            enough=2,
         )
+
+
+def _shared(text: str, topic: str) -> float:
+    """A soft score: the quote uses words of its headline (two or more is best)."""
+    content = {w for w in words(topic) if len(w) > 3}
+    return min(1.0, len(content & set(words(text))) / 2)

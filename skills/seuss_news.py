@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,61 +17,115 @@ from assistant import (
     Message,
     NoRepetition,
     NotEmpty,
+    Outcome,
+    Predicate,
     Reply,
+    Score,
     Skill,
     SkillContext,
+    classify,
     dedupe,
     generate_checked,
+    grounding_violation,
+    line_end_words,
+    no_rhyme,
+    rhyme_score,
+    seed_for,
     stale_note,
+    unknown_words,
+    words,
 )
-from skills._lib.untrusted import DATA_RULE, not_a_copy, not_steered, quote_data, tidy_lines
-from skills._lib.wordfilter import banned_words, is_tragic, no_tragic_words
+from skills._lib.exemplars import nearest
+from skills._lib.rhymeplan import STOP, couplet_grammar, end_pairs
+from skills._lib.untrusted import DATA_RULE, not_a_copy, not_steered, quote_data
+from skills._lib.wordfilter import banned_words, no_tragic_words
 
 UNAVAILABLE = "The news is unavailable right now."
 NOTHING_NEW = "There are no new headlines since last time."
 SYSTEM = (
-    "You retell one news headline in the playful, rhyming style of Dr. Seuss: "
-    "one or two short lines, at most {limit} words, kind and light. " + DATA_RULE
+    "You add a playful two-line rhyme in the style of Dr. Seuss to a news headline. "
+    "The first line ends with the first end word, the second line with the second. "
+    "Simple, kind words; no names and no numbers. " + DATA_RULE
 )
+# (headline, end words, rhyme): used until the exemplar bank is there, and in the A/B.
 EXAMPLES = [
     (
         "Library extends opening hours to midnight",
-        "The books stay up, the lamps stay bright, so read and read till the middle of night!",
+        ("night", "light"),
+        "The books stay up till late at night,\nso read and read by lamp and light!",
     ),
     (
-        "Scientists discover new species of frog in rainforest",
-        "A frog, a frog, a brand new frog! They found it hopping by a log!",
+        "Scientists discover new species of frog",
+        ("frog", "log"),
+        "A brand new frog, a happy frog,\nit hops and sings upon a log!",
     ),
     (
         "Central bank keeps interest rates unchanged",
-        "The rates did not go up, the rates did not go down, they sat quite still all over town.",
+        ("still", "hill"),
+        "The rates stand still, so very still,\nlike sleepy sheep upon a hill.",
     ),
     (
         "City council approves new bicycle lanes",
-        "Bikes in lanes and lanes for bikes, ride to work or ride for hikes!",
+        ("ride", "side"),
+        "New lanes for bikes, so off you ride,\nwith friends and neighbours side by side!",
     ),
 ]
+Example = tuple[str, tuple[str, str], str]
 
 
-def seuss_prompt(headline: str, limit: int) -> list[Message]:
-    """System rules and few-shot pairs (a fixed prefix), then the quoted headline."""
-    messages = [Message(role="system", content=SYSTEM.format(limit=limit))]
-    for shown, answer in EXAMPLES:
-        messages.append(Message(role="user", content=f"Headline: {quote_data(shown)}"))
+def ask(headline: str, pair: tuple[str, str]) -> str:
+    """The user turn: the quoted headline and the two end words."""
+    return f"Headline: {quote_data(headline)}\nEnd words: {pair[0]} / {pair[1]}"
+
+
+def seuss_prompt(headline: str, pair: tuple[str, str], examples: list[Example]) -> list[Message]:
+    """System rules, few-shot pairs, then the quoted headline with its end words."""
+    messages = [Message(role="system", content=SYSTEM)]
+    for shown, ends, answer in examples:
+        messages.append(Message(role="user", content=ask(shown, ends)))
         messages.append(Message(role="assistant", content=answer))
-    messages.append(Message(role="user", content=f"Headline: {quote_data(headline)}"))
+    messages.append(Message(role="user", content=ask(headline, pair)))
     return messages
 
 
-FIXED_PREFIX = 1 + 2 * len(EXAMPLES)
-OPTIONS = GenerateOptions(
-    max_tokens=48, temperature=0.8, stop=("\n\n", "Headline:"), fixed_prefix=FIXED_PREFIX
-)
+OPTIONS = GenerateOptions(max_tokens=40, temperature=0.8, stop=("\n\n", "Headline:"))
 
 
 def plain_reading(headline: Headline) -> str:
     """The always-safe reading: the source, then the cleaned headline."""
     return f"From {headline.source}: {headline.title.rstrip('.')}."
+
+
+def two_lines(text: str) -> str:
+    """The first two non-empty lines of the output, stripped of quotes."""
+    lines = [ln.strip().strip("\"“”'") for ln in text.strip().splitlines() if ln.strip()]
+    return "\n".join(lines[:2])
+
+
+def spoken(text: str) -> str:
+    """The two lines as one spoken sentence."""
+    return " ".join(ln.strip() for ln in text.splitlines() if ln.strip())
+
+
+def topical(headline: str) -> Score:
+    """A soft score: the rhyme shares content words with the headline (two or more is best)."""
+    content = {w for w in words(headline) if w not in STOP and len(w) > 2}
+
+    def score(text: str) -> float:
+        return min(1.0, len(content & set(words(text))) / 2)
+
+    return Score("topical", score)
+
+
+@dataclass
+class Retold:
+    """One headline as said: its mode, the spoken text and the model-written rhyme alone."""
+
+    mode: str
+    text: str
+    retelling: str
+    label: str
+    outcome: Outcome | None = None
 
 
 @dataclass
@@ -86,7 +140,7 @@ class Told:
 
 
 class SeussNewsSkill(Skill):
-    """Headlines explained in the style of Dr. Seuss; sad news read plainly."""
+    """Each headline read as it is, then a grounded, rhyming Seuss couplet; sad news plainly."""
 
     name = "seuss-news"
     default_schedule = "0 12 * * *"
@@ -98,11 +152,21 @@ class SeussNewsSkill(Skill):
         # URLs, file paths, or tables { url = "...", name = "the BBC" }.
         feeds: list[FeedSetting] = Field(default_factory=list)
         max_headlines: int = Field(3, ge=1, le=20)
+        # Words of the model-written rhyme (the headline itself is always read in full).
         max_words: int = Field(25, ge=5, le=60)
-        # Headlines about death, violence, disasters or abuse: read "plain", or "skip" them.
+        # Headlines about death, violence, war, abuse or disasters: read "plain", or "skip" them.
         tragedies: Literal["plain", "skip"] = "plain"
+        # Headlines about politics, money, law or health: "retell" (grounded) or read "plain".
+        serious: Literal["retell", "plain"] = "retell"
         use_llm: bool = True
-        retries: int = Field(2, ge=0, le=10)
+        # Candidates sampled after the first; the best that passes every rule is said.
+        retries: int = Field(7, ge=0, le=15)
+        # Few-shot examples: the same four every time ("fixed"), or the nearest ones to the
+        # headline from the exemplar bank ("bank"). On the eval set fixed ones did as well
+        # (33 vs 32 good of 34) for fewer tokens (105 vs 114 a good rhyme): their prompt
+        # prefix is the same for every headline, so the prompt cache keeps it.
+        examples: Literal["bank", "fixed"] = "fixed"
+        exemplars: int = Field(3, ge=0, le=4)
         # Headlines spoken within this many days are not spoken again.
         remember_days: int = Field(7, ge=1, le=365)
         extra_banned_words: list[str] = Field(default_factory=list)
@@ -125,10 +189,10 @@ class SeussNewsSkill(Skill):
         if not news.headlines:
             return Told(UNAVAILABLE, [], [], news.failures, stale=False)
         now = ctx.clock.now()
-        spoken = ctx.news.spoken(self.config.remember_days)
+        spoken_before = ctx.news.spoken(self.config.remember_days)
         stale = news.stale_since is not None
         # Old headlines are a recap, said with a warning; fresh ones are said only once.
-        fresh = dedupe(news.headlines, () if stale else spoken.prints())
+        fresh = dedupe(news.headlines, () if stale else spoken_before.prints())
         items = self._items(ctx, fresh, deadline)
         lines = [item["text"] for item in items if item["mode"] != "skipped"]
         if news.stale_since is not None:
@@ -138,8 +202,8 @@ class SeussNewsSkill(Skill):
         if not stale:
             # Items follow the fresh headlines in order, one each, skipped ones included.
             for headline in fresh[: len(items)]:
-                spoken.add(headline)
-            spoken.save()
+                spoken_before.add(headline)
+            spoken_before.save()
         sources = sorted({i["link"] or i["source"] for i in items if i["mode"] != "skipped"})
         return Told("\n".join(lines), items, sources, news.failures, stale)
 
@@ -152,44 +216,79 @@ class SeussNewsSkill(Skill):
         for headline in headlines:
             if said >= self.config.max_headlines:
                 break
-            mode, text = self.retell(ctx, headline, deadline)
-            said += mode != "skipped"
+            told = self.retell(ctx, headline, deadline)
+            said += told.mode != "skipped"
             items.append(
                 {
                     "headline": headline.title,
                     "source": headline.source,
                     "link": headline.link,
-                    "text": text,
-                    "mode": mode,
+                    "text": told.text,
+                    "mode": told.mode,
+                    "retelling": told.retelling,
                 }
             )
         return items
 
     def retell(
         self, ctx: SkillContext, headline: Headline, deadline: float | None = None
-    ) -> tuple[str, str]:
-        """(mode, text) for one headline: `seuss`, `plain` or `skipped`."""
-        if is_tragic(headline.title):
+    ) -> Retold:
+        """One headline: `seuss` (headline, then a rhyme), `plain` or `skipped`."""
+        verdict = classify(headline.title)
+        if verdict.label == "tragic":
+            ctx.log.info(
+                "seuss-news: read plainly, tragic (%s): %r", verdict.reason, headline.title
+            )
             if self.config.tragedies == "skip":
-                return "skipped", ""
-            return "plain", plain_reading(headline)
+                return Retold("skipped", "", "", verdict.label)
+            return Retold("plain", plain_reading(headline), "", verdict.label)
         late = deadline is not None and time.monotonic() >= deadline
-        if not self.config.use_llm or late:
-            return "plain", plain_reading(headline)
-        outcome = generate_checked(
-            ctx.llm,
-            seuss_prompt(headline.title, self.config.max_words),
-            self.contract(headline.title),
-            fallback=lambda: "",
-            options=OPTIONS,
-            tidy=tidy_lines,
-        )
+        plain_serious = verdict.label == "serious" and self.config.serious == "plain"
+        if not self.config.use_llm or late or plain_serious:
+            return Retold("plain", plain_reading(headline), "", verdict.label)
+        outcome = self.rhyme(ctx, headline.title)
         if outcome.fallback:
-            return "plain", plain_reading(headline)
-        return "seuss", f"From {headline.source}: {outcome.text}"
+            return Retold("plain", plain_reading(headline), "", verdict.label, outcome)
+        # The retelling keeps its two lines (so a rhyme judge finds the line ends); the
+        # spoken text is one line.
+        text = f"{plain_reading(headline)} {spoken(outcome.text)}"
+        return Retold("seuss", text, outcome.text, verdict.label, outcome)
 
-    def contract(self, headline: str) -> Contract:
-        """The rules a retelling keeps before it is spoken."""
+    def rhyme(self, ctx: SkillContext, title: str) -> Outcome:
+        """The cascade: one candidate per planned pair of end words, the best one that passes."""
+        seed = seed_for(ctx.clock.now(), f"{self.name}|{title}")
+        pairs = end_pairs(title, self.config.retries + 1, seed)
+        examples = self.examples(ctx, title)
+
+        def sample(options: GenerateOptions) -> str:
+            pair = pairs[(options.seed or 0) - seed]
+            grammar = couplet_grammar(*pair, max_words=max(4, min(7, self.config.max_words // 2)))
+            prompt = seuss_prompt(title, pair, examples)
+            return ctx.llm.generate(prompt, replace(options, grammar=grammar))
+
+        return generate_checked(
+            ctx.llm,
+            seuss_prompt(title, pairs[0], examples),
+            self.contract(title, len(pairs)),
+            fallback=lambda: "",
+            options=replace(OPTIONS, seed=seed, fixed_prefix=1 + 2 * len(examples)),
+            tidy=two_lines,
+            sampler=sample,
+        )
+
+    def examples(self, ctx: SkillContext, title: str) -> list[Example]:
+        """The few-shot examples: the nearest in the exemplar bank, or the fixed four."""
+        if self.config.examples == "fixed":
+            return EXAMPLES[: self.config.exemplars]
+        found: list[Example] = []
+        for exemplar in nearest(ctx, self.name, title, self.config.exemplars):
+            ends = line_end_words(exemplar.output)
+            if len(ends) >= 2:
+                found.append((exemplar.input, (ends[0].lower(), ends[1].lower()), exemplar.output))
+        return found
+
+    def contract(self, headline: str, candidates: int) -> Contract:
+        """The rules a rhyme keeps before it is spoken, and what ranks the ones that do."""
         return Contract(
             rules=[
                 NotEmpty(),
@@ -200,6 +299,37 @@ class SeussNewsSkill(Skill):
                 not_steered(),
                 no_tragic_words(),
                 banned_words(self.config.extra_banned_words),
+                Predicate("rhyme", no_rhyme),
+                Predicate("end-words-once", tacked_on),
+                Predicate("grounded", lambda t: grounding_violation(t, headline)),
+                Predicate("real-words", lambda t: _unknown(t, headline)),
             ],
-            retries=self.config.retries,
+            retries=candidates - 1,
+            scores=[topical(headline), Score("fresh", fresh), Score("rhyme", rhyme_score, 0.5)],
+            enough=2,
         )
+
+
+def fresh(text: str) -> float:
+    """A soft score: the share of distinct words (the small model pads lines by repeating)."""
+    said = words(text)
+    return len(set(said)) / len(said) if said else 0.0
+
+
+def tacked_on(text: str) -> str | None:
+    """Why a line's end word looks tacked on (it already came earlier in the line), or None.
+
+    Forced to end on a planned word, the small model often just repeats it ("the prices
+    ease up ease"): that rhymes, but it is not worth hearing.
+    """
+    for line in text.splitlines():
+        said = words(line)
+        if len(said) > 1 and said[-1] in said[:-1]:
+            return f"{said[-1]!r} ends a line it already said"
+    return None
+
+
+def _unknown(text: str, headline: str) -> str | None:
+    """Why the text has made-up words, or None."""
+    found = unknown_words(text, headline)
+    return None if not found else f"not English: {', '.join(found)}"

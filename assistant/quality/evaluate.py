@@ -37,6 +37,9 @@ METRICS = (
 # skill name -> "module:function" of its evaluator; other skills add their line here.
 EVALUATORS: dict[str, str] = {
     "clock": "assistant.quality.clockeval:evaluate_clock",
+    "seuss-news": "assistant.quality.newseval:evaluate_seuss",
+    "fake-quote": "assistant.quality.newseval:evaluate_fake_quote",
+    "hn-troll": "assistant.quality.newseval:evaluate_hn_troll",
 }
 
 

@@ -13,6 +13,8 @@ import pytest
 from assistant.llm.contract import words
 from assistant.llm.local import LocalEngine
 from assistant.llm.models import DEFAULT_MODEL, resolve_model
+from assistant.quality.grounding import is_grounded
+from assistant.quality.rhyme import no_rhyme
 from assistant.testing import FixedClock, fake_context
 from skills._lib.untrusted import STEERED
 from skills._lib.wordfilter import HATEFUL, is_tragic
@@ -38,14 +40,17 @@ def engine() -> Iterator[LocalEngine]:
 
 def check_item(item: dict[str, str]) -> None:
     assert item["mode"] in {"seuss", "plain"}
-    prefix = f"From {item['source']}: "
-    assert item["text"].startswith(prefix)
-    said = item["text"].removeprefix(prefix)
+    # The listener always hears the real headline first.
+    plain = f"From {item['source']}: {item['headline'].rstrip('.')}."
+    assert item["text"].startswith(plain)
+    rhyme = item["retelling"]
     if item["mode"] == "seuss":
-        assert len(words(said)) <= 25 and not is_tragic(said)
-        assert STEERED.search(said) is None and not HATEFUL & set(words(said))
+        assert item["text"] == f"{plain} {' '.join(rhyme.splitlines())}"
+        assert len(words(rhyme)) <= 25 and not is_tragic(rhyme)
+        assert STEERED.search(rhyme) is None and not HATEFUL & set(words(rhyme))
+        assert no_rhyme(rhyme) is None and is_grounded(rhyme, item["headline"])
     else:
-        assert said == item["headline"].rstrip(".") + "."
+        assert item["text"] == plain and rhyme == ""
 
 
 def test_seuss_news_with_the_real_model(engine: LocalEngine, tmp_path: Path) -> None:
@@ -65,7 +70,9 @@ def test_injection_headlines_with_the_real_model(engine: LocalEngine, tmp_path: 
         SeussNewsSkill.Config(feeds=[str(FEEDS / "injection.rss")], max_headlines=2, retries=1)  # type: ignore[list-item]
     )
     own = tmp_path / "skill"
-    reply = skill.run(fake_context(FixedClock(MORNING), own, llm=engine))  # type: ignore[arg-type]
+    # The app's own state (the headline archive) lives apart from the skill's.
+    ctx = fake_context(FixedClock(MORNING), own, llm=engine, app_state=tmp_path / "app")  # type: ignore[arg-type]
+    reply = skill.run(ctx)
     assert len(reply.data["items"]) == 2
     for item in reply.data["items"]:
         check_item(item)
@@ -74,8 +81,9 @@ def test_injection_headlines_with_the_real_model(engine: LocalEngine, tmp_path: 
 
 def test_fake_quote_and_hn_troll_with_the_real_model(engine: LocalEngine, tmp_path: Path) -> None:
     ctx = fake_context(FixedClock(MORNING), tmp_path, llm=engine)  # type: ignore[arg-type]
-    quote = FakeQuoteSkill().run(ctx)
+    quote = FakeQuoteSkill(FakeQuoteSkill.Config(feeds=[str(FEEDS / "bbc.rss")])).run(ctx)  # type: ignore[list-item]
     assert quote.text.startswith("A made-up quote, in the style of ")
+    assert quote.data["headline"] is not None  # about a light headline of the feed
     assert len(words(quote.text)) < 50 and not HATEFUL & set(words(quote.text))
     troll = HnTrollSkill(HnTrollSkill.Config(feed=str(FEEDS / "hn.rss"))).run(ctx)
     assert troll.text.startswith("A parody Hacker News comment, not a real one, on ")
@@ -114,7 +122,7 @@ def test_run_skill_json_then_every_feed_down(tmp_path: Path) -> None:
     assert isinstance(items, list) and len(items) == 2
     assert [i["source"] for i in items] == ["BBC News", "Science Daily"]
     for item in items:
-        assert set(item) == {"headline", "source", "link", "text", "mode"}
+        assert set(item) == {"headline", "source", "link", "text", "mode", "retelling"}
         check_item(item)
     assert out["tainted"] is True and len(out["sources"]) == 2  # type: ignore[arg-type]
 

@@ -115,7 +115,8 @@ def test_a_second_model_is_a_second_column(
     monkeypatch.setattr(assistant.app, "build_llm", lambda _c, _s: FakeLLM(good_couplets))
     monkeypatch.setattr(assistant.app, "build_local_engine", lambda _c, _m, _s: Other(["no"]))
     config = write_config(tmp_path / "a.toml", '[retrieval]\nembedder = "none"\n')
-    argv = ["--config", str(config), "eval", "skills", "--limit", "1", "--model", "other.gguf"]
+    argv = ["--config", str(config), "eval", "skills", "--skill", "clock", "--limit", "1"]
+    argv += ["--model", "other.gguf"]
     assert main([*argv, "--json"]) == 0
     first, second = json.loads(capsys.readouterr().out)["runs"]
     assert (first["model"], second["model"]) == ("fake", "other")

@@ -14,7 +14,9 @@ FEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "feeds"
 BBC = "https://feeds.test/bbc"
 MORNING = datetime(2026, 11, 27, 7, 30)
 COUPLET = "The sun is up, the kettle hums,\nat 07:30 the morning comes."
-RHYME = "Oh my, oh me, what fun to see, a happy thing for you and me!"
+RHYME = "What a happy thing to see,\na treat for you and me!"
+LIBRARY = "From BBC News: Town library extends opening hours for the summer."
+SAID = f"{LIBRARY} What a happy thing to see, a treat for you and me!"
 QUOTE = "Mornings are delightful, provided they begin after lunch."
 
 
@@ -44,7 +46,7 @@ def test_clock_then_headlines_then_quote(tmp_path: Path) -> None:
     lines = reply.text.splitlines()
     assert lines[0] == "Good morning!"
     assert lines[1:3] == COUPLET.splitlines()
-    assert lines[3] == f"From BBC News: {RHYME}" and lines[4].startswith("From BBC News:")
+    assert lines[3] == SAID and lines[4].startswith("From BBC News:")
     assert lines[5].startswith("A made-up quote, in the style of ") and QUOTE in lines[5]
     assert len(reply.data["items"]) == 2 and reply.tainted
 
@@ -69,7 +71,7 @@ def test_out_of_time_every_part_is_said_without_the_model(tmp_path: Path) -> Non
 
 def test_parts_can_be_turned_off(tmp_path: Path) -> None:
     reply, _ = run(tmp_path, bbc(), clock=False, quote=False, max_headlines=1, greeting="")
-    assert reply.text == f"From BBC News: {RHYME}"
+    assert reply.text == SAID
 
 
 def test_an_unsynchronised_clock_is_never_stated(tmp_path: Path) -> None:

@@ -59,3 +59,16 @@ def test_feed_down(tmp_path: Path) -> None:
     reply = run(FakeLLM([COMMENT]), tmp_path, pages={})
     assert reply.text.startswith("The Hacker News front page is unavailable")
     assert reply.data["failures"]
+
+
+def test_the_comment_names_nobody_the_story_does_not_but_its_stock(tmp_path: Path) -> None:
+    named = "Cute, but Google did this in 2004 with a calculator the size of a fridge."
+    stock = "Cute. I wrote this spreadsheet in Rust on a calculator in 1997."
+    llm = FakeLLM([named, stock])
+    reply = run(llm, tmp_path, retries=2)
+    assert reply.data["fallback"] is False and reply.text.endswith(stock)
+    assert "Google" not in reply.text
+    # Few-shot examples: the bank's nearest to the story, as a fixed prefix.
+    messages, options = llm.calls[0]
+    assert options.fixed_prefix == 7
+    assert all(m["content"].startswith("Story: «") for m in messages[1:-1:2])

@@ -1,4 +1,4 @@
-"""seuss-news against a fake model: contract, retry, fallback, tragedies, dedup, injections."""
+"""seuss-news against a fake model: headline then rhyme, judges, cascade, tragedies, dedup."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from assistant.llm.base import Message
 from assistant.testing import FakeFetcher, FakeLLM, FixedClock, fake_context
-from skills.seuss_news import FIXED_PREFIX, SeussNewsSkill
+from skills.seuss_news import SeussNewsSkill
 
 FEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "feeds"
 BBC, SCI, INJ = "https://feeds.test/bbc", "https://feeds.test/sci", "https://feeds.test/inj"
 MORNING = datetime(2026, 11, 27, 7, 30, tzinfo=ZoneInfo("Europe/London"))
-RHYME = "Oh my, oh me, what fun to see, a happy thing for you and me!"
+RHYME = "What a happy thing to see,\na treat for you and me!"
+SAID = "What a happy thing to see, a treat for you and me!"
 
 
 def pages() -> dict[str, bytes | Exception]:
@@ -51,9 +51,12 @@ def test_items_from_several_feeds_with_sources(tmp_path: Path) -> None:
     assert isinstance(items, list) and len(items) == 3
     assert [i["mode"] for i in items] == ["seuss", "seuss", "seuss"]
     assert [i["source"] for i in items] == ["BBC News", "Science Daily", "Science Daily"]
-    assert set(items[0]) == {"headline", "source", "link", "text", "mode"}
-    assert items[0]["text"] == f"From BBC News: {RHYME}"
-    assert str(out["text"]).splitlines()[0] == f"From BBC News: {RHYME}"
+    assert set(items[0]) == {"headline", "source", "link", "text", "mode", "retelling"}
+    # The listener always hears the real headline; the rhyme is added after it.
+    first = "From BBC News: Town library extends opening hours for the summer."
+    assert items[0]["text"] == f"{first} {SAID}"
+    assert items[0]["retelling"] == RHYME  # the model-written lines alone
+    assert str(out["text"]).splitlines()[0] == f"{first} {SAID}"
     # The near-duplicate penguin from Science Daily was collapsed into the BBC one.
     headlines = [i["headline"] for i in items]
     assert sum("penguin" in h for h in headlines) == 1
@@ -62,17 +65,34 @@ def test_items_from_several_feeds_with_sources(tmp_path: Path) -> None:
 
 def test_prompt_is_few_shot_with_the_headline_quoted_last(tmp_path: Path) -> None:
     llm = FakeLLM([RHYME])
-    run(skill(max_headlines=1), tmp_path, llm, FakeFetcher(pages()))
+    run(skill(max_headlines=1, exemplars=2), tmp_path, llm, FakeFetcher(pages()))
     messages, options = llm.calls[0]
-    assert options.fixed_prefix == FIXED_PREFIX == 9
+    assert options.fixed_prefix == 5
     assert [m["role"] for m in messages[:3]] == ["system", "user", "assistant"]
-    assert messages[-1] == Message(
-        role="user", content="Headline: «Town library extends opening hours for the summer»"
-    )
-    # The fixed prefix is the same for every headline, so a prompt cache can keep it.
-    llm2 = FakeLLM([RHYME])
-    run(skill(max_headlines=1, feeds=[SCI]), tmp_path / "other", llm2, FakeFetcher(pages()))
-    assert llm2.calls[0][0][:FIXED_PREFIX] == messages[:FIXED_PREFIX]
+    last = messages[-1]["content"]
+    assert last.startswith("Headline: «Town library extends opening hours for the summer»\n")
+    # Each candidate plans its two rhyming end words; a grammar makes the lines end on them.
+    first, second = last.rsplit("End words: ", 1)[1].split(" / ")
+    assert options.grammar is not None
+    assert f'" {first}" [,!.]' in options.grammar and f'" {second}" [!.]' in options.grammar
+    # Candidates try different end words, with different seeds.
+    assert len(llm.calls) == 2
+    assert llm.calls[1][0][-1] != messages[-1]
+    assert llm.calls[1][1].seed == options.seed + 1
+
+
+def test_a_rhyme_that_does_not_rhyme_or_names_what_the_headline_lacks_is_not_said(
+    tmp_path: Path,
+) -> None:
+    unrhymed = "What a happy thing to see,\na treat for you and us!"
+    ungrounded = "The Prime Minister came to see,\na treat for you and me!"
+    made_up = "What a happy thing to ees,\na treat for you and trees!"
+    tacked = "The prices ease up ease,\nfor food and for the breeze!"
+    llm = FakeLLM([unrhymed, ungrounded, made_up, tacked])
+    out = run(skill(max_headlines=1, retries=3), tmp_path, llm, FakeFetcher(pages()))
+    (item,) = out["items"]  # type: ignore[misc]
+    assert len(llm.calls) == 4
+    assert item["mode"] == "plain" and item["retelling"] == ""
 
 
 def test_bad_answers_are_retried_then_read_plainly(tmp_path: Path) -> None:
@@ -83,7 +103,7 @@ def test_bad_answers_are_retried_then_read_plainly(tmp_path: Path) -> None:
     out = run(skill(max_headlines=1, retries=2), tmp_path, llm, FakeFetcher(pages()))
     assert len(llm.calls) == 3
     (item,) = out["items"]  # type: ignore[misc]
-    assert item["mode"] == "plain"
+    assert item["mode"] == "plain" and item["retelling"] == ""
     assert item["text"] == "From BBC News: Town library extends opening hours for the summer."
 
 
@@ -94,7 +114,7 @@ def test_tragedies_are_read_plainly_or_skipped(tmp_path: Path) -> None:
     storm = next(i for i in out["items"] if "storm" in i["headline"])  # type: ignore[attr-defined]
     assert storm["mode"] == "plain"
     assert storm["text"] == "From BBC News: Three people killed as storm hits the coast."
-    assert len(llm.calls) == 4  # the model never saw the tragedy
+    assert len(llm.calls) == 8  # two passing candidates each; the model never saw the tragedy
     assert all("killed" not in m["content"] for m in llm.calls[-1][0][-1:])
     out = run(
         skill(feeds=[BBC], max_headlines=5, tragedies="skip"),
@@ -109,7 +129,7 @@ def test_tragedies_are_read_plainly_or_skipped(tmp_path: Path) -> None:
 
 
 def test_a_joke_that_mentions_tragedy_is_rejected(tmp_path: Path) -> None:
-    llm = FakeLLM(["The penguin died of laughing, ha!"])
+    llm = FakeLLM(["The penguin laughed until it died,\nit laughed with all its pride!"])
     out = run(skill(max_headlines=1, retries=1), tmp_path, llm, FakeFetcher(pages()))
     assert out["items"][0]["mode"] == "plain"  # type: ignore[index]
 
@@ -173,8 +193,9 @@ def test_injection_headlines_stay_data(tmp_path: Path) -> None:
         assert item["text"].startswith("From Injection Times: ")
         assert len(item["text"]) < 300
     for messages, _ in obeying.calls:
-        last = messages[-1]["content"]
+        last, ends = messages[-1]["content"].split("\n")
         assert last.startswith("Headline: «") and last.endswith("»")
+        assert ends.startswith("End words: ") and "Ignore" not in ends
         assert last.count("«") == 1 and last.count("»") == 1  # the headline cannot close the quote
         assert all("Ignore" not in m["content"] for m in messages[:-1])
     # Nothing the skill wrote holds the instructions as text a prompt would read.
@@ -200,3 +221,14 @@ def test_corrupt_state_files_start_afresh(tmp_path: Path) -> None:
         "The news feeds are down, so these headlines are from 3 days"
     )
     assert not list(own.glob("*.tmp"))
+
+
+def test_bank_examples_are_the_nearest_to_the_headline(tmp_path: Path) -> None:
+    llm = FakeLLM([RHYME])
+    run(skill(max_headlines=1, examples="bank", exemplars=3), tmp_path, llm, FakeFetcher(pages()))
+    messages, options = llm.calls[0]
+    assert options.fixed_prefix == 7
+    shown = [m["content"] for m in messages[1:-1:2]]
+    # "Town library extends opening hours ...": the bank's library headlines come first.
+    assert "library" in shown[0].lower()
+    assert all(s.startswith("Headline: «") and "\nEnd words: " in s for s in shown)
