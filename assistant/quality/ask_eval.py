@@ -1,0 +1,215 @@
+"""The `ask` evaluator: a QA set of home notes and questions, answered by the real store and LLM."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.llm.base import LLM, GenerateOptions, Prompt
+from assistant.quality.grounding import ask_facts, ask_ungrounded
+from assistant.retrieval.ask import Answer, ask, relevance, source_text
+from assistant.retrieval.settings import RetrievalSection
+
+# The QA set shipped with the repository: notes/, dev.jsonl (tuned on), heldout.jsonl (not).
+QA_DIR = Path(__file__).resolve().parents[2] / "tests" / "data" / "qa"
+
+
+@dataclass(frozen=True)
+class QAItem:
+    """One question: the strings a right answer contains (any one) and the note it is in;
+    no answers and no note for a question the notes do not answer."""
+
+    id: str
+    question: str
+    answers: tuple[str, ...]
+    note: str | None
+
+
+def load_qa(path: Path) -> list[QAItem]:
+    """Read a QA JSONL file; raise ValueError naming the file and line of a bad item."""
+    items = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            item = QAItem(str(raw["id"]), str(raw["question"]), tuple(raw["answers"]), raw["note"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{n}: not a QA item: {exc}") from exc
+        if bool(item.answers) != bool(item.note):
+            raise ValueError(f"{path}:{n}: answers and note must both be given or both empty")
+        items.append(item)
+    return items
+
+
+class CountingLLM:
+    """Wraps an LLM and counts the pieces (tokens, for llama.cpp) it streams."""
+
+    def __init__(self, llm: LLM) -> None:
+        self.llm = llm
+        self.tokens = 0
+
+    @property
+    def name(self) -> str:
+        """The wrapped model's name."""
+        return self.llm.name
+
+    def generate(self, prompt: Prompt, options: GenerateOptions | None = None) -> str:
+        """The whole answer, counted."""
+        return "".join(self.stream(prompt, options))
+
+    def stream(self, prompt: Prompt, options: GenerateOptions | None = None) -> Iterator[str]:
+        """The wrapped stream, counted piece by piece."""
+        for piece in self.llm.stream(prompt, options):
+            self.tokens += 1
+            yield piece
+
+    def close(self) -> None:
+        """Close the wrapped model."""
+        self.llm.close()
+
+
+def _contains(answer: str, expected: Sequence[str]) -> bool:
+    """True when the answer holds one of the expected strings, in any spacing and in any
+    case except a code's (letters and digits: "Maple-Otter-8812" is not the password)."""
+    flat = " ".join(answer.split())
+    for want in (" ".join(e.split()) for e in expected):
+        code = any(c.isdigit() for c in want) and any(c.isalpha() for c in want)
+        if (want in flat) if code else (want.casefold() in flat.casefold()):
+            return True
+    return False
+
+
+def score(item: QAItem, answer: Answer, notes: Path) -> dict[str, Any]:
+    """One item's outcome: right, declined right, and whether a number, name or code of the
+    answer is not in the note the question is about (from the wrong note)."""
+    cited = Path(answer.sources[0].path).name if answer.sources else None
+    truth = (notes / item.note).read_text(encoding="utf-8") if item.note else ""
+    wrong = answer.answered and bool(
+        ask_ungrounded(answer.answer, truth) if item.note else ask_facts(answer.answer)
+    )
+    return {
+        "id": item.id,
+        "question": item.question,
+        "answer": answer.answer,
+        "answered": answer.answered,
+        "cited": cited,
+        "fallback": answer.fallback,
+        "relevance": None if answer.relevance is None else round(answer.relevance, 4),
+        "right": bool(
+            item.note and answer.answered and cited == item.note
+            and _contains(answer.answer, item.answers)
+        ),
+        "declined_right": item.note is None and not answer.answered,
+        "wrong_note": wrong,
+    }  # fmt: skip
+
+
+def evaluate_ask(
+    store: Any,
+    llm: LLM,
+    items: Sequence[QAItem],
+    notes: Path,
+    *,
+    section: RetrievalSection | None = None,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Ask every question; report answered-right, declined-right, wrong-note count, seconds
+    per item and tokens per good output (a good output: right, or declined right)."""
+    section = section or RetrievalSection()
+    counting = CountingLLM(llm)
+    rows = []
+    started = time.perf_counter()
+    for item in items:
+        answer = ask(
+            store,
+            counting,
+            item.question,
+            top_k=section.ask_top_k,
+            min_relevance=section.ask_min_relevance,
+            candidates=section.ask_candidates,
+            seed=seed,
+        )
+        rows.append(score(item, answer, notes))
+    seconds = time.perf_counter() - started
+    answerable = [r for r in rows if r["id"] in {i.id for i in items if i.note}]
+    unanswerable = [r for r in rows if r not in answerable]
+    good = sum(r["right"] for r in rows) + sum(r["declined_right"] for r in rows)
+    answered = [r for r in rows if r["answered"]]
+    return {
+        "items": len(rows),
+        "answerable": len(answerable),
+        "answered_right": sum(r["right"] for r in answerable),
+        "answered_right_rate": _rate(sum(r["right"] for r in answerable), len(answerable)),
+        "unanswerable": len(unanswerable),
+        "declined_right": sum(r["declined_right"] for r in unanswerable),
+        "declined_right_rate": _rate(
+            sum(r["declined_right"] for r in unanswerable), len(unanswerable)
+        ),
+        "wrong_note": sum(r["wrong_note"] for r in rows),
+        "generated": sum(1 for r in answered if not r["fallback"]),
+        "quoted": sum(1 for r in answered if r["fallback"]),
+        "seconds_per_item": round(seconds / max(1, len(rows)), 3),
+        "tokens": counting.tokens,
+        "tokens_per_good_output": round(counting.tokens / good, 2) if good else None,
+        "model": llm.name,
+        "results": rows,
+    }
+
+
+def _rate(n: int, total: int) -> float | None:
+    return round(n / total, 4) if total else None
+
+
+def tune_threshold(store: Any, items: Sequence[QAItem]) -> dict[str, Any]:
+    """The lowest threshold (2 decimals) that declines every unanswerable question the name
+    check lets through, and how many answerable questions' best chunk still clears it."""
+    passing: list[float] = []
+    answerable: list[float] = []
+    for item in items:
+        best = store.search(item.question, 1).hits[:1]
+        if not best or ask_ungrounded(item.question, source_text(best[0])):
+            continue
+        (answerable if item.note else passing).append(relevance(best[0]))
+    threshold = (int(max(passing, default=0.0) * 100) + 1) / 100
+    kept = sum(r >= threshold for r in answerable)
+    return {"threshold": threshold, "highest_unanswerable": max(passing, default=None),
+            "answerable_kept": kept, "answerable": sum(1 for i in items if i.note)}  # fmt: skip
+
+
+def build_qa_store(notes: Path, state: Path, cache: Path, section: RetrievalSection) -> Any:
+    """A store of the QA notes under `state`, embedding in this process (MiniLM, ONNX)."""
+    from assistant.retrieval.indexer import index_paths
+    from assistant.retrieval.store import build_store
+
+    inline = RetrievalSection.model_validate({**section.model_dump(), "embed_in": "inline"})
+    store = build_store(inline, state, cache_dir=cache)
+    index_paths(store, [notes])
+    return store
+
+
+def run_ask_eval(
+    llm: LLM,
+    section: RetrievalSection,
+    cache: Path,
+    *,
+    split: str = "dev",
+    qa_dir: Path = QA_DIR,
+) -> dict[str, Any]:
+    """Index the QA notes into a temporary store and evaluate `split` (dev, heldout, all)."""
+    names = ["dev", "heldout"] if split == "all" else [split]
+    items = [i for name in names for i in load_qa(qa_dir / f"{name}.jsonl")]
+    with tempfile.TemporaryDirectory(prefix="ask-eval-") as tmp:
+        store = build_qa_store(qa_dir / "notes", Path(tmp), cache, section)
+        try:
+            result = evaluate_ask(store, llm, items, qa_dir / "notes", section=section)
+            result["tuning"] = tune_threshold(store, items)
+        finally:
+            store.close()
+    result["split"] = split
+    return result
