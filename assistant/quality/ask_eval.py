@@ -136,29 +136,36 @@ def evaluate_ask(
             seed=seed,
         )
         rows.append(score(item, answer, notes))
-    seconds = time.perf_counter() - started
-    answerable = [r for r in rows if r["id"] in {i.id for i in items if i.note}]
-    unanswerable = [r for r in rows if r not in answerable]
-    good = sum(r["right"] for r in rows) + sum(r["declined_right"] for r in rows)
+    summary = summarise(rows, {i.id for i in items if i.note}, time.perf_counter() - started)
+    tokens = counting.tokens
+    good = summary["answered_right"] + summary["declined_right"]
+    summary.update(
+        tokens=tokens,
+        tokens_per_good_output=round(tokens / good, 2) if good else None,
+        model=llm.name,
+        results=rows,
+    )
+    return summary
+
+
+def summarise(rows: list[dict[str, Any]], answerable: set[str], seconds: float) -> dict[str, Any]:
+    """The counts and rates of scored rows (`answerable`: the ids that have an answer)."""
+    yes = [r for r in rows if r["id"] in answerable]
+    no = [r for r in rows if r["id"] not in answerable]
+    right, declined = sum(r["right"] for r in yes), sum(r["declined_right"] for r in no)
     answered = [r for r in rows if r["answered"]]
     return {
         "items": len(rows),
-        "answerable": len(answerable),
-        "answered_right": sum(r["right"] for r in answerable),
-        "answered_right_rate": _rate(sum(r["right"] for r in answerable), len(answerable)),
-        "unanswerable": len(unanswerable),
-        "declined_right": sum(r["declined_right"] for r in unanswerable),
-        "declined_right_rate": _rate(
-            sum(r["declined_right"] for r in unanswerable), len(unanswerable)
-        ),
+        "answerable": len(yes),
+        "answered_right": right,
+        "answered_right_rate": _rate(right, len(yes)),
+        "unanswerable": len(no),
+        "declined_right": declined,
+        "declined_right_rate": _rate(declined, len(no)),
         "wrong_note": sum(r["wrong_note"] for r in rows),
         "generated": sum(1 for r in answered if not r["fallback"]),
         "quoted": sum(1 for r in answered if r["fallback"]),
         "seconds_per_item": round(seconds / max(1, len(rows)), 3),
-        "tokens": counting.tokens,
-        "tokens_per_good_output": round(counting.tokens / good, 2) if good else None,
-        "model": llm.name,
-        "results": rows,
     }
 
 
@@ -213,3 +220,31 @@ def run_ask_eval(
             store.close()
     result["split"] = split
     return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m assistant.quality.ask_eval [--split dev|heldout|all] [--config PATH]`:
+    the evaluation with the configured model, as JSON (until `eval skills` runs it)."""
+    import argparse
+
+    from assistant.app import build_llm
+    from assistant.config import config_path, load_config
+    from assistant.paths import load_paths
+
+    parser = argparse.ArgumentParser(prog="python -m assistant.quality.ask_eval")
+    parser.add_argument("--split", choices=("dev", "heldout", "all"), default="dev")
+    parser.add_argument("--config", default=None)
+    args = parser.parse_args(argv)
+    config = load_config(config_path(args.config))
+    paths = load_paths()
+    llm = build_llm(config, paths.state)
+    try:
+        result = run_ask_eval(llm, config.retrieval, paths.cache, split=args.split)
+    finally:
+        llm.close()
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -94,10 +94,15 @@ def _tidy(text: str) -> str:
     return strip_scaffolding(text.strip().split("\n\n")[0].replace("\n", " "))
 
 
+def _numeric(fact: str) -> bool:
+    """A number, a code or a number word (not a name)."""
+    return any(c.isdigit() for c in fact) or fact.islower()
+
+
 def rules(question: str, hit: Hit, key: str) -> Contract:
     """What a generated answer must keep: short, not looping, no scaffolding, not declining,
-    grounded in `hit`, and stating what the key sentence states (one of its facts, or else
-    one of its words that the question does not already hold)."""
+    grounded in `hit`, its numbers and codes in the key sentence, and stating what the key
+    sentence states (one of its facts, or else one of its words the question does not hold)."""
     source = source_text(hit)
     key_facts = set(ask_facts(key))
     asked = set(tokenize([question])[0])
@@ -108,6 +113,10 @@ def rules(question: str, hit: Hit, key: str) -> Contract:
         return f"not in the cited note: {', '.join(missing)}" if missing else None
 
     def states_the_answer(text: str) -> str | None:
+        # Numbers and codes come from the key sentence itself: "17 April" is in the Lisbon
+        # chunk too, but the Sintra day trip's sentence says 15 April.
+        if elsewhere := [f for f in ask_ungrounded(text, key) if _numeric(f)]:
+            return f"not in the answering sentence: {', '.join(elsewhere)}"
         if key_facts:
             return None if key_facts & set(ask_facts(text)) else "misses the note's answer"
         return None if key_words & set(tokenize([text])[0]) else "misses the note's answer"

@@ -94,6 +94,21 @@ def test_a_candidate_that_misses_the_notes_answer_is_not_taken(
     assert "answers: misses the note's answer" in answer.failures[0]
 
 
+def test_a_date_from_another_sentence_of_the_chunk_is_not_taken() -> None:
+    plans = (
+        "Sunday 13 April: tram 28 and the castle.\n"
+        "Day trip to Sintra on Tuesday 15 April: train from Rossio at 09:11.\n"
+        "Thursday 17 April: Belem, custard tarts."
+    )
+    hit = Hit("lisbon.md", "Lisbon > Plans", plans, 0.3, "note", 0.7, 1.0)
+    llm = FakeLLM(["The day trip to Sintra is on April 17."])
+    result = SearchResult([hit], "hybrid")
+    answer = answer_from(result, "When is the day trip to Sintra?", llm, min_relevance=0.5)
+    assert answer.fallback
+    assert answer.answer == "Day trip to Sintra on Tuesday 15 April: train from Rossio at 09:11."
+    assert "not in the answering sentence: 17" in answer.failures[0]
+
+
 def test_scaffolding_is_stripped_from_a_generated_answer(state_dir: Path, tmp_path: Path) -> None:
     llm = FakeLLM(["[1] (your notes on Tomatoes) Answer: Water them every second morning."])
     with _indexed(state_dir, tmp_path) as store:
