@@ -6,6 +6,7 @@ Everything a skill needs comes from here; the built-in skills import nothing els
 from assistant.errors import AssistantError
 from assistant.llm.base import LLM, GenerateOptions, Message
 from assistant.llm.contract import (
+    Attempt,
     Contract,
     MaxWords,
     MustContain,
@@ -15,19 +16,35 @@ from assistant.llm.contract import (
     Outcome,
     Predicate,
     Rule,
+    Sampler,
+    Score,
     generate_checked,
+    seed_for,
     words,
 )
 from assistant.news.dedup import dedupe
 from assistant.news.headline import Headline
 from assistant.news.service import FeedConfig, FeedSetting, News, SkillNews, stale_note
+from assistant.quality.exemplars import Exemplar, Exemplars
+from assistant.quality.hoursense import hour_band, hour_sense, odd_for_hour, odd_words
+from assistant.quality.rhyme import (
+    couplet_rhymes,
+    line_end_words,
+    no_rhyme,
+    rhyme_score,
+    rhymes,
+)
+from assistant.quality.rhymegrammar import rhyme_choices, rhyming_sampler
 from assistant.retrieval.base import Hit, Retriever, SearchResult
 from assistant.skill import Reply, Skill, SkillContext
 
 __all__ = [
     "LLM",
     "AssistantError",
+    "Attempt",
     "Contract",
+    "Exemplar",
+    "Exemplars",
     "FeedConfig",
     "FeedSetting",
     "GenerateOptions",
@@ -45,12 +62,26 @@ __all__ = [
     "Reply",
     "Retriever",
     "Rule",
+    "Sampler",
+    "Score",
     "SearchResult",
     "Skill",
     "SkillContext",
     "SkillNews",
+    "couplet_rhymes",
     "dedupe",
     "generate_checked",
+    "hour_band",
+    "hour_sense",
+    "line_end_words",
+    "no_rhyme",
+    "odd_for_hour",
+    "odd_words",
+    "rhyme_choices",
+    "rhyme_score",
+    "rhymes",
+    "rhyming_sampler",
+    "seed_for",
     "stale_note",
     "words",
 ]

@@ -19,6 +19,7 @@ from assistant.llm.models import resolve_model
 from assistant.llm.remote import CascadeEngine, RemoteEngine
 from assistant.news.service import NewsService
 from assistant.paths import load_paths
+from assistant.quality.exemplars import ExemplarBanks
 from assistant.registry import Registry, load_registry
 from assistant.retrieval.lazy import LazyStore
 from assistant.runtime import App
@@ -141,7 +142,15 @@ def build_app(
         paths=paths,
         news=NewsService(config.news, http, paths.state),
         store=LazyStore(config.retrieval, paths.state, paths.cache),
+        exemplars=build_exemplars(config, paths.cache),
     )
+
+
+def build_exemplars(config: Config, cache: Path) -> ExemplarBanks:
+    """The skills' exemplar banks, searched with the store's embedder when it has one."""
+    from assistant.retrieval.store import build_embedder
+
+    return ExemplarBanks(embedder=build_embedder(config.retrieval, cache), cache_dir=cache)
 
 
 def rebuild_app(old: App) -> App:

@@ -14,6 +14,7 @@ from assistant.journal import Journal
 from assistant.llm.base import LLM
 from assistant.news.service import NewsService
 from assistant.paths import Paths
+from assistant.quality.exemplars import ExemplarBanks
 from assistant.registry import Registry
 from assistant.retrieval.lazy import LazyStore
 from assistant.runner import Runner
@@ -37,6 +38,7 @@ class App:
     paths: Paths
     news: NewsService
     store: LazyStore
+    exemplars: ExemplarBanks = field(default_factory=ExemplarBanks)
     journal: Journal = field(init=False)
 
     def __post_init__(self) -> None:
@@ -62,6 +64,7 @@ class App:
             log=logger,
             store=self.store,
             news=self.news.for_run(state, clock, logger),
+            exemplars=self.exemplars,
         )
 
     def runner(self, stopping: threading.Event | None = None) -> Runner:
@@ -74,3 +77,4 @@ class App:
         self.speaker.close()
         self.http.close()
         self.store.close()
+        self.exemplars.close()

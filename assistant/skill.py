@@ -14,6 +14,7 @@ from assistant.clock import Clock
 from assistant.http import Fetcher
 from assistant.llm.base import LLM
 from assistant.news.service import SkillNews
+from assistant.quality.exemplars import ExemplarBanks, Exemplars
 from assistant.retrieval.base import Retriever
 from assistant.speech.base import Speaker
 
@@ -45,6 +46,8 @@ class SkillContext:
     news: SkillNews
     # The user's notes and the headline archive (opened on the first search).
     store: Retriever
+    # Good examples per skill (`ctx.exemplars.nearest(skill, input)`) for few-shot prompts.
+    exemplars: Exemplars = field(default_factory=ExemplarBanks)
 
 
 class Skill(ABC):

@@ -13,6 +13,7 @@ from assistant.http import Fetcher
 from assistant.llm.base import LLM, GenerateOptions, Message, Prompt, as_messages
 from assistant.news.service import NewsService
 from assistant.news.settings import NewsSection
+from assistant.quality.exemplars import ExemplarBanks, Exemplars
 from assistant.retrieval.base import Hit, SearchResult
 from assistant.skill import SkillContext
 from assistant.speech.base import Speaker, Spoken
@@ -149,11 +150,13 @@ def fake_context(
     store: FakeStore | None = None,
     news: NewsSection | None = None,
     app_state: Path | None = None,
+    exemplars: Exemplars | None = None,
 ) -> SkillContext:
     """A SkillContext made of fakes, for testing a skill without a model or a network.
 
     `news` is the `[news]` section `ctx.news` reads with (feeds come from `http`); the app's
-    own state (the headline archive) goes to `app_state`, by default `<state_dir>/app`.
+    own state (the headline archive) goes to `app_state`, by default `<state_dir>/app`;
+    `exemplars` defaults to the built-in banks, searched with BM25 alone.
     """
     http = http or FakeFetcher()
     log = logging.getLogger("skill.test")
@@ -167,4 +170,5 @@ def fake_context(
         log=log,
         news=service.for_run(state_dir, clock, log),
         store=store or FakeStore(),
+        exemplars=exemplars or ExemplarBanks(),
     )

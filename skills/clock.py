@@ -1,4 +1,4 @@
-"""The clock skill: the time in a rhyming couplet, never a wrong time."""
+"""The clock skill: the time in a rhyming couplet that fits the hour, never a wrong time."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assistant import (
     Contract,
+    Exemplar,
     GenerateOptions,
     MaxWords,
     Message,
@@ -16,14 +17,22 @@ from assistant import (
     NotEmpty,
     Predicate,
     Reply,
+    Score,
     Skill,
     SkillContext,
     generate_checked,
+    hour_band,
+    no_rhyme,
+    odd_for_hour,
+    rhyme_score,
+    rhyming_sampler,
+    seed_for,
 )
-from skills._lib.timecheck import time_forms, wrong_time
+from skills._lib.timecheck import TIME_WORDS, time_forms, wrong_time
 
 SYSTEM = "You write short, cheerful rhyming couplets: two lines that rhyme."
 SEED_PROMPT = "Write a couplet with the time {}. Write numbers as numerals."
+# The few-shot examples before the exemplar bank (`examples = "fixed"`), kept for the A/B.
 EXAMPLES = [
     ("07:30", "Wake up, sleepyhead, the sun is in view,\nit's 07:30 and the day is new."),
     ("9:15 PM", "The stars are out and the moon shines bright,\nat 9:15 PM we say goodnight."),
@@ -39,20 +48,45 @@ FALLBACKS = [
 ]
 
 
-def clock_prompt(stated: str) -> list[Message]:
-    """The few-shot chat that asks for a couplet with `stated` in it."""
+def clock_prompt(stated: str, examples: list[tuple[str, str]] | None = None) -> list[Message]:
+    """The few-shot chat that asks for a couplet with `stated` in it (nearest example last)."""
     messages = [Message(role="system", content=SYSTEM)]
-    for shown, couplet in EXAMPLES:
+    for shown, couplet in EXAMPLES if examples is None else examples:
         messages.append(Message(role="user", content=SEED_PROMPT.format(shown)))
         messages.append(Message(role="assistant", content=couplet))
     messages.append(Message(role="user", content=SEED_PROMPT.format(stated)))
     return messages
 
 
+def tidy_line(line: str) -> str:
+    """One line without surrounding quotes, its spaces single ("bright,  night" is what a
+    grammar-forced ending may leave)."""
+    return " ".join(line.split()).strip('"“”').strip()
+
+
 def tidy_couplet(text: str) -> str:
     """Keep the first two non-empty lines, without wrapping quotes."""
-    lines = [ln.strip().strip('"“”') for ln in text.strip().splitlines() if ln.strip()]
+    lines = [tidy_line(ln) for ln in text.strip().splitlines() if ln.strip()]
     return "\n".join(lines[:2])
+
+
+def in_form(exemplar: Exemplar, hour_format: str) -> tuple[str, str]:
+    """An exemplar (written with 24-hour times) with its time in the configured form."""
+    if hour_format == "24h":
+        return exemplar.input, exemplar.output
+    hour, minute = (int(x) for x in exemplar.input.split(":"))
+    h12 = time_forms(datetime(2000, 1, 1, hour, minute))[1]
+    return h12, exemplar.output.replace(exemplar.input, h12)
+
+
+def fits(line: str, moment: datetime) -> bool:
+    """A first line worth rhyming with: fits the hour, states no time in digits or words."""
+    spoken = set(line.lower().replace(",", " ").replace(".", " ").split())
+    return (
+        odd_for_hour(line, moment) is None
+        and not any(ch.isdigit() for ch in line)
+        and not spoken & TIME_WORDS
+    )
 
 
 class ClockSkill(Skill):
@@ -67,7 +101,12 @@ class ClockSkill(Skill):
         model_config = ConfigDict(extra="forbid")
         use_llm: bool = True
         hour_format: Literal["24h", "12h"] = "24h"
-        retries: int = Field(3, ge=0, le=10)
+        retries: int = Field(4, ge=0, le=10)
+        # "bank": the nearest couplets of the exemplar bank; "fixed": three set examples.
+        examples: Literal["bank", "fixed"] = "bank"
+        shots: int = Field(3, ge=1, le=8)
+        # "rhyme": a grammar makes line two end in a rhyme of line one; "free": plain sampling.
+        decoding: Literal["rhyme", "free"] = "rhyme"
 
     config: Config
 
@@ -76,8 +115,34 @@ class ClockSkill(Skill):
         h24, h12 = time_forms(moment)
         return h24 if self.config.hour_format == "24h" else h12
 
+    def contract(self, moment: datetime) -> Contract:
+        """Hard rules: the right time, a rhyme, scenery that fits the hour."""
+        return Contract(
+            rules=[
+                NotEmpty(),
+                MaxWords(40),
+                NoRepetition(),
+                Predicate("correct-time", lambda text: wrong_time(text, moment)),
+                Predicate("rhyme", no_rhyme),
+                Predicate("hour-sense", lambda text: odd_for_hour(text, moment)),
+            ],
+            retries=self.config.retries,
+            scores=[Score("rhyme", rhyme_score)],
+        )
+
+    def prompt(self, ctx: SkillContext, moment: datetime, stated: str) -> list[Message]:
+        """The few-shot prompt: the bank's nearest couplets to this part of the day, or the
+        fixed ones. The part of the day, not the minute, picks them: the scenery is what the
+        model should copy, and the same examples all afternoon keep the prompt cache warm."""
+        if self.config.examples == "fixed":
+            return clock_prompt(stated)
+        query = hour_band(moment.hour)
+        found = ctx.exemplars.nearest(self.name, query, k=self.config.shots, lexical=True)
+        examples = [in_form(e, self.config.hour_format) for e in reversed(found)]
+        return clock_prompt(stated, examples or None)
+
     def run(self, ctx: SkillContext) -> Reply:
-        """Ask the model for a couplet; keep it only if every time in it is right."""
+        """Ask the model for couplets until one passes every rule; else a fixed couplet."""
         if not ctx.clock.synchronized():
             ctx.log.warning("the clock is not synchronised; not stating the time")
             return Reply(text=UNSURE, data={"attempts": 0, "fallback": True, "synchronized": False})
@@ -85,28 +150,35 @@ class ClockSkill(Skill):
         stated = self.stated_time(moment)
         if not self.config.use_llm:
             return Reply(text=f"It is {stated}.", data={"synchronized": True})
-        contract = Contract(
-            rules=[
-                NotEmpty(),
-                MaxWords(40),
-                NoRepetition(),
-                Predicate("correct-time", lambda text: wrong_time(text, moment)),
-            ],
-            retries=self.config.retries,
-        )
-        fallback = FALLBACKS[moment.minute % len(FALLBACKS)].format(stated)
-        prompt = clock_prompt(stated)
-        # Everything but the last request is the same every run: the prompt cache keeps it.
+        prompt = self.prompt(ctx, moment, stated)
+        # The system prompt and examples stay the same for hours: the prompt cache keeps
+        # them. The seed follows the date and time: each day gets new lines.
         options = GenerateOptions(
-            max_tokens=60, temperature=0.8, stop=("\n\n",), fixed_prefix=len(prompt) - 1
+            max_tokens=60,
+            temperature=0.8,
+            stop=("\n\n",),
+            fixed_prefix=len(prompt) - 1,
+            seed=seed_for(moment, self.name),
         )
+        sampler = None
+        if self.config.decoding == "rhyme":
+            sampler = rhyming_sampler(
+                ctx.llm,
+                prompt,
+                f"It's {stated}",
+                allowed=lambda word: fits(word, moment),
+                tidy_line=tidy_line,
+                line_ok=lambda line: fits(line, moment),
+            )
+        fallback = FALLBACKS[moment.minute % len(FALLBACKS)].format(stated)
         outcome = generate_checked(
             ctx.llm,
             prompt,
-            contract,
+            self.contract(moment),
             fallback=lambda: fallback,
             options=options,
             tidy=tidy_couplet,
+            sampler=sampler,
         )
         return Reply(
             text=outcome.text,
@@ -114,5 +186,6 @@ class ClockSkill(Skill):
                 "attempts": outcome.attempts,
                 "fallback": outcome.fallback,
                 "synchronized": True,
+                "rule_failures": outcome.rule_failures,
             },
         )

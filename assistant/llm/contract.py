@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Protocol
 
 from assistant.errors import ModelError
@@ -114,11 +117,26 @@ class Predicate:
 
 
 @dataclass(frozen=True)
+class Score:
+    """A soft score in [0, 1] that ranks the candidates passing every rule (higher is better)."""
+
+    name: str
+    score: Callable[[str], float]
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
 class Contract:
-    """The rules a skill's output must keep, and how often to retry before falling back."""
+    """The rules a skill's output must keep, the scores that rank what passes, and the budget.
+
+    Up to `retries + 1` candidates are sampled, each with its own seed. Sampling stops once
+    `enough` of them pass every rule; the best-scored of those is kept.
+    """
 
     rules: Sequence[Rule]
     retries: int = 2
+    scores: Sequence[Score] = ()
+    enough: int = 1
 
     def violations(self, text: str) -> list[str]:
         """Return `rule: reason` for each rule the text breaks."""
@@ -129,15 +147,65 @@ class Contract:
                 found.append(f"{rule.name}: {reason}")
         return found
 
+    def scored(self, text: str) -> dict[str, float]:
+        """Each soft score of `text`, by name."""
+        return {s.name: float(s.score(text)) for s in self.scores}
+
+    def total(self, scores: dict[str, float]) -> float:
+        """The weighted mean of the soft scores; 1.0 when the contract has none."""
+        weight = sum(s.weight for s in self.scores)
+        if not weight:
+            return 1.0
+        return sum(s.weight * scores[s.name] for s in self.scores) / weight
+
+
+@dataclass
+class Attempt:
+    """One sampled candidate and how it was judged."""
+
+    text: str
+    seed: int
+    violations: list[str]
+    scores: dict[str, float] = field(default_factory=dict)
+    score: float = 0.0
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        """True when the candidate broke no rule."""
+        return not self.violations
+
 
 @dataclass
 class Outcome:
-    """What a checked generation produced."""
+    """What a checked generation produced, and every candidate it judged on the way."""
 
     text: str
     attempts: int
     fallback: bool
     failures: list[str] = field(default_factory=list)
+    candidates: list[Attempt] = field(default_factory=list)
+    score: float = 0.0
+
+    @property
+    def rule_failures(self) -> dict[str, int]:
+        """How many candidates each rule rejected, by rule name."""
+        counts: dict[str, int] = {}
+        for attempt in self.candidates:
+            for violation in attempt.violations:
+                name = violation.split(":", 1)[0]
+                counts[name] = counts.get(name, 0) + 1
+        return counts
+
+
+Sampler = Callable[[GenerateOptions], str]
+
+
+def seed_for(moment: datetime, salt: str = "") -> int:
+    """A sampling seed from the date and the time to the minute (and a salt, e.g. the skill):
+    the same hour gets a different line each day, and a rerun of one minute the same line."""
+    key = f"{moment:%Y-%m-%dT%H:%M}|{salt}".encode()
+    return int.from_bytes(hashlib.blake2b(key, digest_size=4).digest(), "little") & 0x7FFFFFFF
 
 
 def generate_checked(
@@ -148,25 +216,48 @@ def generate_checked(
     *,
     options: GenerateOptions | None = None,
     tidy: Callable[[str], str] = str.strip,
+    sampler: Sampler | None = None,
 ) -> Outcome:
-    """Generate until the contract holds, with a new seed each try; else use the fallback."""
+    """Sample candidates with a new seed each (`sampler`, default `llm.generate(prompt)`), judge
+    each by the rules and scores, keep the best that passes every rule; else the fallback."""
     opts = options or GenerateOptions()
+    sample = sampler or (lambda o: llm.generate(prompt, o))
     base_seed = opts.seed or 0
-    failures: list[str] = []
-    attempts = 0
+    out = Outcome(text="", attempts=0, fallback=True)
     for attempt in range(contract.retries + 1):
-        attempts = attempt + 1
+        out.attempts = attempt + 1
+        seed = base_seed + attempt
+        started = time.perf_counter()
         try:
-            text = tidy(llm.generate(prompt, replace(opts, seed=base_seed + attempt)))
+            text = tidy(sample(replace(opts, seed=seed)))
         except ModelError as exc:
-            failures.append(f"attempt {attempts}: model error: {exc}")
-            log.warning("attempt %d: model error: %s", attempts, exc)
+            out.failures.append(f"attempt {out.attempts}: model error: {exc}")
+            log.warning("attempt %d: model error: %s", out.attempts, exc)
             break
-        broken = contract.violations(text)
-        if not broken:
-            return Outcome(text=text, attempts=attempts, fallback=False, failures=failures)
-        failures.append(f"attempt {attempts}: {'; '.join(broken)}")
-        log.info("attempt %d rejected (%s): %r", attempts, "; ".join(broken), text)
-    text = fallback()
-    log.info("using the fallback after %d attempts: %r", attempts, text)
-    return Outcome(text=text, attempts=attempts, fallback=True, failures=failures)
+        judged = _judge(contract, text, seed, time.perf_counter() - started)
+        out.candidates.append(judged)
+        if not judged.passed:
+            out.failures.append(f"attempt {out.attempts}: {'; '.join(judged.violations)}")
+            log.info("attempt %d (seed %d) rejected (%s): %r", out.attempts, seed,
+                     "; ".join(judged.violations), text)  # fmt: skip
+            continue
+        log.info("attempt %d (seed %d) passed, score %.2f: %r", out.attempts, seed, judged.score,
+                 text)  # fmt: skip
+        if sum(c.passed for c in out.candidates) >= contract.enough:
+            break
+    passing = [c for c in out.candidates if c.passed]
+    if passing:
+        best = max(passing, key=lambda c: c.score)  # max keeps the first of equal scores
+        out.text, out.score, out.fallback = best.text, best.score, False
+        return out
+    out.text = fallback()
+    log.info("using the fallback after %d attempts: %r", out.attempts, out.text)
+    return out
+
+
+def _judge(contract: Contract, text: str, seed: int, seconds: float) -> Attempt:
+    """Check one candidate against the rules; score it when it passes."""
+    broken = contract.violations(text)
+    scores = {} if broken else contract.scored(text)
+    total = contract.total(scores) if not broken else 0.0
+    return Attempt(text, seed, broken, scores, total, round(seconds, 4))

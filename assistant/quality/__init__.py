@@ -1,1 +1,1 @@
-"""Quality: judges of generated text and the evaluators that run them over eval sets."""
+"""Quality: judges of generated text, exemplar banks, and the `eval skills` evaluators."""

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 import pytest
 
+from assistant.llm.base import GenerateOptions
 from assistant.llm.contract import (
     Contract,
     MaxWords,
@@ -14,7 +16,9 @@ from assistant.llm.contract import (
     NoRepetition,
     NotEmpty,
     Predicate,
+    Score,
     generate_checked,
+    seed_for,
 )
 from assistant.testing import FakeLLM
 
@@ -56,3 +60,59 @@ def test_falls_back_after_the_last_retry() -> None:
     assert (outcome.attempts, outcome.fallback) == (3, True)
     assert len(outcome.failures) == 3
     assert all("never: always wrong" in f for f in outcome.failures)
+
+
+def test_cascade_keeps_the_best_scored_of_enough_passing_candidates() -> None:
+    llm = FakeLLM(["too many words in this one", "ok b", "ok best", "ok c"])
+    longer = Score("longer", lambda t: len(t) / 10)
+    contract = Contract([MaxWords(2)], retries=5, scores=[longer], enough=2)
+    outcome = generate_checked(llm, "hi", contract, lambda: "fallback")
+    assert (outcome.text, outcome.attempts, outcome.fallback) == ("ok best", 3, False)
+    assert [c.passed for c in outcome.candidates] == [False, True, True]
+    assert outcome.score == pytest.approx(0.7)
+    assert outcome.candidates[1].scores == {"longer": pytest.approx(0.4)}
+    assert outcome.rule_failures == {"max-words": 1}
+
+
+def test_cascade_logs_every_attempt_and_counts_failures_by_rule(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    never = Predicate("never", lambda _t: "no")
+    llm = FakeLLM(["one two three", "x"])
+    caplog.set_level(logging.INFO)
+    contract = Contract([MaxWords(2), never], retries=2)
+    outcome = generate_checked(
+        llm, "hi", contract, lambda: "plain", options=GenerateOptions(seed=7)
+    )
+    assert outcome.fallback and outcome.text == "plain"
+    assert outcome.rule_failures == {"max-words": 1, "never": 3}
+    assert [c.seed for c in outcome.candidates] == [7, 8, 9]
+    assert caplog.text.count("rejected") == 3 and "(seed 9)" in caplog.text
+
+
+def test_a_sampler_replaces_the_plain_generate() -> None:
+    seen: list[int | None] = []
+
+    def sampler(options: GenerateOptions) -> str:
+        seen.append(options.seed)
+        return f"seed {options.seed}"
+
+    contract = Contract([MustContain("seed 4")], retries=3)
+    outcome = generate_checked(
+        FakeLLM(), "hi", contract, lambda: "x", options=GenerateOptions(seed=3), sampler=sampler
+    )
+    assert (outcome.text, seen) == ("seed 4", [3, 4])
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        (datetime(2026, 5, 1, 9, 0), datetime(2026, 5, 1, 9, 0, 30), True),  # same minute
+        (datetime(2026, 5, 1, 9, 0), datetime(2026, 5, 2, 9, 0), False),  # next day, same hour
+        (datetime(2026, 5, 1, 9, 0), datetime(2026, 5, 1, 10, 0), False),
+    ],
+)
+def test_seed_for_varies_with_date_and_time(a: datetime, b: datetime, same: bool) -> None:
+    assert (seed_for(a) == seed_for(b)) is same
+    assert 0 <= seed_for(a) < 2**31
+    assert seed_for(a, "clock") != seed_for(a, "quote")

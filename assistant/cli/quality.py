@@ -1,0 +1,96 @@
+"""The `assistant` subcommands of this area: `eval skills`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from assistant.cli.table import Commands
+
+
+def _engines(args: argparse.Namespace, config: Any, state: Path) -> list[tuple[str, Any]]:
+    """(backend, LLM) pairs: the configured one, plus `--model M` or `--backend remote`."""
+    from assistant.app import build_llm, build_local_engine
+    from assistant.llm.remote import RemoteEngine
+    from assistant.quality.evaluate import EvalError
+
+    engines: list[tuple[str, Any]] = [(config.llm.backend, build_llm(config, state))]
+    if args.model:
+        engines.append(("local", build_local_engine(config, args.model, state)))
+    if args.backend == "remote":
+        if not config.llm.url:
+            raise EvalError("--backend remote: [llm] url is not set in the config")
+        key = os.environ.get(config.llm.api_key_env, "")
+        remote = RemoteEngine(
+            config.llm.url, config.llm.model, api_key=key, timeout_s=config.llm.timeout_s
+        )
+        engines.append(("remote", remote))
+    return engines
+
+
+def cmd_eval_skills(args: argparse.Namespace) -> int:
+    """Run the skills' eval sets and print their metrics, one column per model."""
+    from assistant.app import build_exemplars
+    from assistant.config import config_path, load_config
+    from assistant.paths import load_paths
+    from assistant.quality.evaluate import EVALUATORS, EvalOptions, evaluate_skills
+
+    config = load_config(config_path(args.config))
+    paths = load_paths()
+    skills = args.skill or sorted(EVALUATORS)
+    runs = []
+    exemplars = build_exemplars(config, paths.cache)
+    try:
+        for backend, llm in _engines(args, config, paths.state):
+            try:
+                with tempfile.TemporaryDirectory(prefix="eval-skills-") as tmp:
+                    options = EvalOptions(args.limit, exemplars, Path(tmp))
+                    result = evaluate_skills(llm, skills, options)
+            finally:
+                llm.close()
+            runs.append({"model": llm.name, "backend": backend, "skills": result})
+    finally:
+        exemplars.close()
+    if args.json:
+        print(json.dumps({"runs": runs}, indent=2))
+    else:
+        print_table(runs)
+    return 0
+
+
+def print_table(runs: list[dict[str, Any]]) -> None:
+    """Per skill, one row per metric and one column per model."""
+    heads = [f"{r['model']} ({r['backend']})" for r in runs]
+    for skill in runs[0]["skills"]:
+        keys = list(runs[0]["skills"][skill])
+        width = max(len(k) for k in keys) + 2
+        print(f"{skill:<{width}}" + "".join(f"{h:>28}" for h in heads))
+        for key in keys:
+            cells = [_cell(r["skills"][skill].get(key)) for r in runs]
+            print(f"  {key:<{width - 2}}" + "".join(f"{c:>28}" for c in cells))
+        print()
+
+
+def _cell(value: Any) -> str:
+    """One value as the table shows it (null as a dash)."""
+    return "-" if value is None else str(value)
+
+
+def register(commands: Commands) -> None:
+    """Add this area's subcommands."""
+    group = commands.group("eval", "measure quality on a data set")
+    p = group.add("skills", cmd_eval_skills, "run the skills' eval sets and judge what they say")
+    p.add_argument("--skill", action="append", metavar="NAME", help="only this skill (repeatable)")
+    other = p.add_mutually_exclusive_group()
+    other.add_argument("--model", metavar="M", help="also run a second local model, side by side")
+    other.add_argument(
+        "--backend",
+        choices=("remote",),
+        help="also run the [llm] remote server's model, side by side",
+    )
+    p.add_argument("--limit", type=int, metavar="N", help="only the first N items of each set")
+    p.add_argument("--json", action="store_true")

@@ -1,0 +1,122 @@
+"""The rhyme judge: CMU rhymes, near vowels merged, one word twice is no rhyme."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.quality.rhyme import (
+    couplet_rhymes,
+    line_end_words,
+    no_rhyme,
+    number_word,
+    rhyme_score,
+    rhyme_strength,
+    rhymes,
+    rhyming_words,
+    spelling_key,
+)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("bright", "night", True),
+        ("view", "new", True),
+        ("gone", "on", True),  # AO/AA merged
+        ("here", "near", True),  # IY R / IH R merged
+        ("day", "away", True),
+        ("fine", "line", True),
+        ("Time", "rhyme", True),
+        ("bright", "down", False),  # from the issue
+        ("set", "set", False),  # a word with itself
+        ("stars", "star", False),  # and its plural
+        ("day", "today", False),  # a compound that repeats it
+        ("light", "daylight", False),
+        ("ring", "bring", True),  # "b" is no word: a real rhyme
+        ("bright", "right", True),
+        ("out", "shout", True),
+        ("night", "tonight", False),
+        ("goodnight", "night", False),
+        ("way", "away", False),
+        ("write", "right", False),  # one sound twice
+        ("more", "star", False),  # AO before R stays apart from AA
+        ("thirty", "dirty", True),
+        ("07:30", "dirty", True),  # a numeral ends the line as it is spoken
+        ("12:05", "alive", True),
+        ("PM", "them", True),
+        ("cat", "dog", False),
+        ("glimmerous", "shimmerous", True),  # unknown words: spelling decides
+        ("glimmerous", "bright", False),
+        ("", "night", False),
+    ],
+)
+def test_rhymes(a: str, b: str, expected: bool) -> None:
+    assert rhymes(a, b) is expected
+
+
+def test_near_rhymes_score_half() -> None:
+    assert rhyme_strength("time", "line") == 0.5  # same stressed vowel, different ending
+    assert rhyme_strength("cat", "dog") == 0.0
+    assert rhyme_strength("bright", "night") == 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "ends"),
+    [
+        ("Wake up, the sun is in view,\nit's 07:30 and the day is new.", ["view", "new"]),
+        ('"The bells ring out," we say;\n\nit is noon!', ["say", "noon"]),
+        ("One line, with a clause; and another.", ["line", "clause", "another"]),
+        ("It is 9:15 PM", ["PM"]),
+        ("", []),
+        ("...\n!!!", []),
+    ],
+)
+def test_line_end_words(text: str, ends: list[str]) -> None:
+    assert line_end_words(text) == ends
+
+
+@pytest.mark.parametrize(
+    ("text", "score", "couplet"),
+    [
+        ("The stars are out, the moon is bright,\nat 9:15 we say goodnight.", 1.0, True),
+        ("The moon shines bright,\nthe sun goes down.", 0.0, False),
+        ("It is time,\nto walk the line.", 0.5, False),
+        ("A day, a way; a cat, a hat.", 1.0, True),
+        ("A day,\na way,\na dog.", 0.5, True),  # 1-2 rhyme, the odd third with the second not
+        ("Just one line", 0.0, False),
+    ],
+)
+def test_rhyme_score_and_couplet(text: str, score: float, couplet: bool) -> None:
+    assert rhyme_score(text) == score
+    assert couplet_rhymes(text) is couplet
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("The bells have rung, the morning's gone,\nit's 12:05, so carry on.", None),
+        ("Set the table, set\nthe clock, it's set", "'set' / 'set' is one word twice"),
+        ("The moon shines bright,\nthe sun goes down.", "'bright' / 'down' do not rhyme"),
+        ("Hello", "fewer than two lines or clauses"),
+    ],
+)
+def test_no_rhyme_as_a_contract_check(text: str, reason: str | None) -> None:
+    assert no_rhyme(text) == reason
+
+
+@pytest.mark.parametrize(
+    ("token", "word"), [("07:30", "thirty"), ("12:05", "five"), ("21:00", "nine"), ("42", "two")]
+)
+def test_number_word(token: str, word: str) -> None:
+    assert number_word(token) == word
+
+
+def test_spelling_key_keeps_the_silent_e_with_its_vowel() -> None:
+    assert spelling_key("stone") == spelling_key("glone") == "one"
+    assert spelling_key("night") == "ight"
+
+
+def test_rhyming_words_exclude_the_word_itself() -> None:
+    found = rhyming_words("night")
+    assert {"bright", "light", "sight"} <= set(found)
+    assert "night" not in found and "tonight" not in found
