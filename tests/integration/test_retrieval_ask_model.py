@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from assistant.quality.ask_eval import QA_DIR
 from tests.integration.helpers import assistant
 
 pytestmark = pytest.mark.slow
-QA_NOTES = Path(__file__).resolve().parents[1] / "data" / "qa" / "notes"
+QA_NOTES = QA_DIR / "notes"
 # Look-alike secrets in several notes: main, guest and smart-home wifi, the grandparents'
 # wifi, the printer's Wi-Fi Direct, alarm and padlock codes; and a trip with four dates.
 NOTES = ["wifi.md", "grandparents.md", "printer.md", "alarm.md", "travel-lisbon.md", "car.md"]
@@ -52,3 +53,14 @@ def test_guest_wifi_comes_from_the_guest_network_and_the_unknown_is_declined(
     assert unknown["answer"] == "Your notes don't mention that."
     assert unknown["answered"] is False
     assert unknown["sources"] == []
+
+
+def test_eval_skills_runs_the_ask_evaluator_on_the_real_model() -> None:
+    done = assistant("eval", "skills", "--skill", "ask", "--limit", "3", "--json", timeout=900)
+    report = json.loads(done.stdout)["runs"][0]["skills"]["ask"]
+    assert report["items"] == 3 and report["answerable"] == 3
+    # The first three dev questions: guest, main and guest-network name, all in wifi.md.
+    assert report["answered_right"] >= 0.66
+    assert report["wrong_note"] == 0
+    assert report["seconds_per_item"] > 0
+    assert report["dev"]["items"] == 3 and report["heldout"]["items"] == 0
