@@ -109,6 +109,16 @@ def test_a_date_from_another_sentence_of_the_chunk_is_not_taken() -> None:
     assert "not in the answering sentence: 17" in answer.failures[0]
 
 
+def test_a_number_of_the_sentence_without_its_words_is_not_an_answer() -> None:
+    dose = "Children's paracetamol: Leo 10 ml, Maya 7.5 ml, at most 4 doses in 24 hours."
+    hit = Hit("allergies.md", "Allergies and medicines", dose, 0.3, "note", 0.7, 1.0)
+    llm = FakeLLM(["The answer is: 4."])
+    question = "How much children's paracetamol can Maya have?"
+    answer = answer_from(SearchResult([hit], "hybrid"), question, llm, min_relevance=0.5)
+    assert answer.fallback and answer.answer == dose
+    assert "answers: says nothing the note says" in answer.failures[0]
+
+
 def test_scaffolding_is_stripped_from_a_generated_answer(state_dir: Path, tmp_path: Path) -> None:
     llm = FakeLLM(["[1] (your notes on Tomatoes) Answer: Water them every second morning."])
     with _indexed(state_dir, tmp_path) as store:
