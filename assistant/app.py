@@ -26,7 +26,8 @@ from assistant.runtime import App
 from assistant.service.timesync import build_sync_check
 from assistant.skillconfig import SkillPlan, configure_skills
 from assistant.speech.base import Speaker
-from assistant.speech.build import build_espeak_speaker
+from assistant.speech.build import build_worker_speaker
+from assistant.speech.voices import VOICES_DIR
 
 log = logging.getLogger(__name__)
 
@@ -111,9 +112,13 @@ def build_clock(config: Config) -> SystemClock:
 def build_speaker(
     config: Config, state: Path, text_out: TextIO | None, clock: Clock | None = None
 ) -> Speaker:
-    """The espeak-ng speaker with the config's voice, sinks, quiet hours and queue."""
-    return build_espeak_speaker(
-        config.speech, state / "speech", clock=clock or build_clock(config), text_out=text_out
+    """The speaker with the config's engine, voice, sinks, quiet hours and queue."""
+    return build_worker_speaker(
+        config.speech,
+        state / "speech",
+        voices_dir=state / VOICES_DIR,
+        clock=clock or build_clock(config),
+        text_out=text_out,
     )
 
 

@@ -28,7 +28,11 @@ class Clock(Protocol):
 def load_timezone(name: str) -> tzinfo:
     """Return the IANA zone `name`, or the system's zone when `name` is empty."""
     if name:
-        return ZoneInfo(name)
+        try:
+            return ZoneInfo(name)
+        except (ValueError, KeyError, OSError):
+            # "America" is a folder of zones: tzdata raises IsADirectoryError for it.
+            raise ValueError(f"unknown IANA timezone {name!r}") from None
     zone: tzinfo = tzlocal.get_localzone()
     return zone
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -23,6 +24,7 @@ from assistant.speech.settings import SpeechSection
 
 REPO_CONFIG = Path(__file__).resolve().parent.parent / "config" / "assistant.toml"
 
+MAX_CONFIG_BYTES = 1024 * 1024
 BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 # What a skill's name may look like; a greeting that does not is text to speak.
 SKILL_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -41,7 +43,7 @@ class AssistantSection(Section):
     def _known_zone(cls, value: str) -> str:
         try:
             load_timezone(value)
-        except (ValueError, KeyError) as exc:
+        except ValueError as exc:
             raise ValueError(f"unknown IANA timezone {value!r}") from exc
         return value
 
@@ -52,7 +54,8 @@ class SkillSettings(Section):
     enabled: bool = True
     schedule: Cron | None = None
     timeout_s: float = Field(120.0, gt=0, le=3600)
-    misfire_grace_s: int = Field(300, ge=1)
+    # Past a day a late run is no longer "late" but wrong; a huge grace also stalls APScheduler.
+    misfire_grace_s: int = Field(300, ge=1, le=86400)
 
 
 COMMON_SKILL_KEYS = frozenset(SkillSettings.model_fields)
@@ -113,12 +116,35 @@ def config_path(explicit: str | None) -> Path | None:
     return REPO_CONFIG if REPO_CONFIG.is_file() else None
 
 
+def read_config_text(path: Path) -> str:
+    """The text of a config file: a regular file of at most MAX_CONFIG_BYTES; raise ConfigError.
+
+    A FIFO or device would block the read (and a reload would block SIGTERM): the open does
+    not wait, and anything but a regular file is refused before a byte is read.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ConfigError([f"{path}: not a regular file"])
+        if st.st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(
+                [f"{path}: too large ({st.st_size:,} bytes; at most {MAX_CONFIG_BYTES:,})"]
+            )
+        data = os.read(fd, MAX_CONFIG_BYTES + 1)
+    finally:
+        os.close(fd)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError([f"{path}: too large (at most {MAX_CONFIG_BYTES:,} bytes)"])
+    return data.decode("utf-8")
+
+
 def read_toml(path: Path | None) -> dict[str, Any]:
     """The raw tables of a config file (None: none); raise ConfigError naming the file."""
     if path is None:
         return {}
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(read_config_text(path))
     except OSError as exc:
         raise ConfigError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

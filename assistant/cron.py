@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from apscheduler.triggers.cron import CronTrigger
 
@@ -81,6 +81,15 @@ def check_cron(expr: str) -> str:
     """Return `expr` if it is a valid 5-field cron string, else raise ValueError."""
     build_trigger(expr, UTC)
     return expr
+
+
+def never_fires(expr: str, tz: tzinfo, start: datetime, years: int = 30) -> bool:
+    """True when `expr` has no fire time in the next `years` (say "0 0 30 2 *", Feb 30).
+
+    Thirty years cover every weekday/leap-day combination ("0 0 29 2 1" fires in 2044).
+    """
+    moment = build_trigger(expr, tz, start).get_next_fire_time(None, start)
+    return moment is None or moment > start + timedelta(days=366 * years)
 
 
 def fire_times(expr: str, tz: tzinfo, start: datetime, end: datetime) -> Iterator[datetime]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
 from collections.abc import Callable, Iterable
@@ -11,12 +12,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from assistant.config import Config
+from assistant.errors import SpeechError
 from assistant.http import Fetcher
 from assistant.news.collect import read_feed
 from assistant.news.sources import FeedRef, resolve_source
 from assistant.service.timesync import build_sync_check
 from assistant.skillconfig import SkillPlan
 from assistant.speech.audio import playback_device_present
+from assistant.speech.voices import PIPER_DEFAULT, find_piper_voice
 
 GGUF_MAGIC = b"GGUF"
 FEED_WORKERS = 4
@@ -72,6 +75,27 @@ def check_espeak(which: Callable[[str], str | None] = shutil.which) -> Check:
     except (OSError, subprocess.SubprocessError) as exc:
         return Check("espeak-ng", "fail", f"does not run: {exc}", remedy)
     return Check("espeak-ng", "ok", done.stdout.split("  Data")[0].strip())
+
+
+def check_voice(
+    config: Config,
+    voices_dir: Path | None = None,
+    installed: Callable[[str], bool] = lambda name: importlib.util.find_spec(name) is not None,
+) -> Check:
+    """The configured engine can speak: Piper installed and its voice there (not loaded here)."""
+    speech = config.speech
+    if speech.engine == "espeak":
+        return Check("voice", "ok", f"espeak-ng, voice {speech.voice or 'default'}")
+    if not installed("piper"):
+        return Check(
+            "voice", "warn", "piper-tts is not installed: espeak-ng speaks", "pip install piper-tts"
+        )
+    try:
+        files = find_piper_voice(speech.voice, voices_dir)
+    except SpeechError as exc:
+        remedy = "set [speech] voice to a Piper voice from `assistant voices`"
+        return Check("voice", "warn", f"{exc}: espeak-ng speaks", remedy)
+    return Check("voice", "ok", f"piper, {speech.voice or PIPER_DEFAULT} ({files.model.name})")
 
 
 def check_audio(config: Config, device: Callable[[], bool] = playback_device_present) -> Check:
@@ -132,11 +156,16 @@ def check_feeds(config: Config, plan: SkillPlan, fetcher: Fetcher) -> list[Check
 
 
 def run_checks(
-    config: Config, plan: SkillPlan, fetcher: Fetcher, resolve: Callable[[str], Path]
+    config: Config,
+    plan: SkillPlan,
+    fetcher: Fetcher,
+    resolve: Callable[[str], Path],
+    voices_dir: Path | None = None,
 ) -> list[Check]:
     """Every check, in the order people fix things: model, voice, sound, clock, feeds."""
     return [
         check_model(config, resolve),
+        check_voice(config, voices_dir),
         check_espeak(),
         check_audio(config),
         check_clock(build_sync_check(config.service.trust_clock)),

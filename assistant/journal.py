@@ -19,11 +19,38 @@ class RunRecord:
 
     skill: str
     started: str
-    outcome: str  # "ok", "error", "timeout", "busy"
+    outcome: str  # "ok", "error", "timeout", "busy", "stopped"
     text: str = ""
     error: str = ""
     sources: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+
+
+_TYPES: dict[str, type | tuple[type, ...]] = {
+    "skill": str,
+    "started": str,
+    "outcome": str,
+    "text": str,
+    "error": str,
+    "sources": list,
+    "timings": dict,
+}
+
+
+def parse_record(line: str) -> RunRecord | None:
+    """One journal line as a RunRecord; None unless it is an object with the right fields."""
+    try:
+        row = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(row, dict):
+        return None
+    fields = {k: v for k, v in row.items() if k in _TYPES}
+    if any(not isinstance(v, _TYPES[k]) for k, v in fields.items()):
+        return None
+    if not {"skill", "started", "outcome"} <= fields.keys():
+        return None
+    return RunRecord(**fields)
 
 
 class Journal:
@@ -43,15 +70,11 @@ class Journal:
             lines = self.path.read_text(encoding="utf-8", errors="replace").splitlines()
         except OSError:
             return
-        names = set(RunRecord.__dataclass_fields__)
         with self._lock:
             for line in lines:
-                try:
-                    row = json.loads(line)
-                    run = RunRecord(**{k: v for k, v in row.items() if k in names})
-                except (ValueError, TypeError):
-                    continue  # a line cut short by a crash is skipped, not fatal
-                self.last[run.skill] = run
+                run = parse_record(line)
+                if run is not None:  # a line cut short by a crash, or not ours: skipped
+                    self.last[run.skill] = run
 
     def latest(self) -> dict[str, RunRecord]:
         """A copy of the last run of each skill."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,17 @@ class Paths:
     runtime: Path
 
 
+def make_private(folder: Path) -> None:
+    """Create `folder` mode 0700 when missing (journal, notes index and WAVs are private).
+
+    A folder that cannot be made is left to the first write to report, with its own context.
+    """
+    with contextlib.suppress(OSError):
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
 def load_paths() -> Paths:
-    """The dirs this process uses, from the environment."""
-    return Paths(state=state_dir(), cache=cache_dir(), runtime=runtime_dir())
+    """The dirs this process uses, from the environment; the state dir is made 0700."""
+    paths = Paths(state=state_dir(), cache=cache_dir(), runtime=runtime_dir())
+    make_private(paths.state)
+    return paths

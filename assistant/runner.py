@@ -155,8 +155,7 @@ class Runner:
         try:
             self._wait(call.done, limit)
         except SkillTimeoutError:
-            log.error("skill %r timed out after %gs; abandoned", name, limit)
-            return RunResult(name, "timeout", error=f"timed out after {limit:g}s")
+            return self._abandoned(name, limit)
         timings = {"run_ms": _ms(t0)}
         if call.error is not None:
             log.error("skill %r failed: %r", name, call.error, exc_info=call.error)
@@ -164,6 +163,14 @@ class Runner:
         if not isinstance(call.value, Reply):
             return RunResult(name, "error", error=f"run() returned {call.value!r}, not a Reply")
         return RunResult(name, "ok", reply=call.value, timings=timings)
+
+    def _abandoned(self, name: str, limit: float) -> RunResult:
+        """A run given up on: "stopped" when SIGTERM cut it short, else "timeout"."""
+        if self.stopping.is_set():  # not the skill's fault: the journal must not blame it
+            log.warning("skill %r stopped: the daemon is stopping; abandoned", name)
+            return RunResult(name, "stopped", error="the daemon stopped during the run")
+        log.error("skill %r timed out after %gs; abandoned", name, limit)
+        return RunResult(name, "timeout", error=f"timed out after {limit:g}s")
 
     def _wait(self, done: threading.Event, limit: float) -> None:
         """Wait for `done` up to `limit` seconds, giving up early when the daemon stops."""

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta, tzinfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from assistant.cron import build_trigger, fire_times
+from assistant.cron import build_trigger, fire_times, never_fires
 from assistant.runner import Runner
 from assistant.skillconfig import ConfiguredSkill, SkillPlan
 
+log = logging.getLogger(__name__)
 # Spare workers for skills added by a reload (the pool cannot grow after start).
 SPARE_WORKERS = 4
 
@@ -40,6 +42,8 @@ def schedule_skills(
     for job in scheduler.get_jobs():
         if job.id not in keep:
             job.remove()
+    for line in silent_schedules(plan, tz, datetime.now(tz)):
+        log.warning("%s", line)
     for skill in wanted:
         assert skill.schedule is not None
         scheduler.add_job(
@@ -54,6 +58,15 @@ def schedule_skills(
             replace_existing=True,
         )
     return [s.name for s in wanted]
+
+
+def silent_schedules(plan: SkillPlan, tz: tzinfo, now: datetime) -> list[str]:
+    """A warning line for each enabled skill whose cron string never fires."""
+    return [
+        f"skills.{s.name}.schedule: {s.schedule!r} never fires; the skill will not run"
+        for s in scheduled_skills(plan)
+        if never_fires(s.schedule or "", tz, now)
+    ]
 
 
 def upcoming(

@@ -8,4 +8,5 @@ from pydantic import BaseModel, ConfigDict
 class Section(BaseModel):
     """A config table whose unknown keys are rejected."""
 
-    model_config = ConfigDict(extra="forbid")
+    # inf and nan are never a sensible duration or size: "inf" seconds raised in a timer thread.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import secrets
 import sys
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,8 +19,12 @@ from assistant.cli.table import Commands
 from assistant.clock import FixedClock, format_moment, load_timezone
 from assistant.config import config_path, load_config
 from assistant.errors import ConfigError
+from assistant.files import check_target, publish
 from assistant.runtime import App
 from assistant.skill import Skill
+from assistant.text import escape_controls
+
+AT_YEARS = (1971, 9000)
 
 
 def _app(args: argparse.Namespace, *, text_out: Any = None) -> App:
@@ -29,12 +35,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Start the daemon in the foreground."""
     from assistant.app import rebuild_app
     from assistant.service.daemon import run_daemon
+    from assistant.service.lock import daemon_lock
 
-    app = _app(args)
+    app = _app(args)  # a bad config is reported before anything, the lock too, is written
     if not args.verbose:
         logging.getLogger().setLevel(app.config.assistant.log_level)
     try:
-        return run_daemon(app, rebuild_app)
+        with daemon_lock(app.state_dir):  # a second daemon stops here, having started nothing
+            return run_daemon(app, rebuild_app)
     finally:
         app.close()
 
@@ -43,12 +51,17 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     """Validate a config file and the skill sections in it."""
     path = Path(args.path) if args.path else config_path(args.config)
     try:
-        _config, _registry, plan = load_checked(path)
+        config, _registry, plan = load_checked(path)
     except ConfigError as exc:
         for line in exc.problems:
             print(line, file=sys.stderr)
         return 1
     where = str(path) if path else "built-in defaults"
+    from assistant.scheduler import silent_schedules
+
+    tz = load_timezone(config.assistant.timezone)
+    for line in silent_schedules(plan, tz, datetime.now(tz)):
+        print(f"{where}: warning: {line}", file=sys.stderr)  # a warning: exit 0 still
     enabled = [s.name for s in plan.skills if s.enabled]
     print(f"{where}: ok ({len(enabled)} skills enabled: {', '.join(enabled) or 'none'})")
     return 0
@@ -125,11 +138,10 @@ def cmd_run_skill(args: argparse.Namespace) -> int:
         clock = None
         if args.at:
             try:
-                moment = datetime.fromisoformat(args.at)
-            except ValueError:
-                print(f"--at: not an ISO 8601 time: {args.at!r}", file=sys.stderr)
+                clock = _fixed_clock(args.at, app.clock.tz)
+            except ValueError as exc:
+                print(f"--at: {exc}", file=sys.stderr)
                 return 2
-            clock = FixedClock(moment, app.clock.tz)
         result = app.runner().run(args.name, speak=not args.no_speak, clock=clock)
     finally:
         app.close()
@@ -156,10 +168,25 @@ def cmd_run_skill(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fixed_clock(at: str, tz: Any) -> FixedClock:
+    """The clock of `--at`; ValueError (one line) when it is not a time skills can use."""
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        raise ValueError(f"not an ISO 8601 time: {at!r}") from None
+    # Skills add days and hours to now(): keep well inside datetime's years 1-9999.
+    if not AT_YEARS[0] <= moment.year <= AT_YEARS[1]:
+        raise ValueError(f"out of range: {at!r} (years {AT_YEARS[0]}-{AT_YEARS[1]})")
+    try:
+        return FixedClock(moment, tz)
+    except (OverflowError, ValueError):
+        raise ValueError(f"out of range: {at!r}") from None
+
+
 def cmd_say(args: argparse.Namespace) -> int:
     """Speak a text now (through the running daemon when there is one), or write a WAV file."""
     from assistant.app import build_speaker
-    from assistant.paths import state_dir
+    from assistant.paths import load_paths
     from assistant.service.client import say_via_daemon
 
     config = load_config(config_path(args.config))
@@ -173,16 +200,30 @@ def cmd_say(args: argparse.Namespace) -> int:
                 )
                 return 1
             where = f" -> {answer['wav']}" if answer.get("wav") else ""
-            print(f"said by the daemon ({answer['sink']}{where}): {answer['text']}")
+            said = escape_controls(str(answer["text"]))
+            print(f"said by the daemon ({answer['sink']}{where}): {said}")
             return 0
-    speaker = build_speaker(config, state_dir(), quiet_text())
+    target = Path(args.wav) if args.wav else None
+    if target is not None:
+        check_target(target, force=args.force)  # before any speech: one line, nothing written
+    speaker = build_speaker(config, load_paths().state, quiet_text())
     try:
-        spoken = speaker.say(args.text, wav=Path(args.wav) if args.wav else None)
+        spoken = speaker.say(args.text, wav=_staging(target) if args.force else target)
     finally:
         speaker.close()
+    if target is not None and spoken.wav is not None and spoken.wav != target:
+        publish(spoken.wav, target, force=True)
+        spoken = replace(spoken, wav=target)
     where = f" -> {spoken.wav}" if spoken.wav else ""
-    print(f"said ({spoken.sink}{where}): {spoken.text}")
+    print(f"said ({spoken.sink}{where}): {escape_controls(spoken.text)}")
     return 0
+
+
+def _staging(target: Path | None) -> Path | None:
+    """A fresh name beside `target`: the speaker never overwrites, so --force renames after."""
+    if target is None:
+        return None
+    return target.with_name(f".{target.name}.{secrets.token_hex(4)}.new")
 
 
 def register(commands: Commands) -> None:
@@ -201,4 +242,5 @@ def register(commands: Commands) -> None:
     p.add_argument("--json", action="store_true")
     p = commands.add("say", cmd_say, "speak a text (or write it to a WAV file)")
     p.add_argument("text")
-    p.add_argument("--wav", help="write a WAV file here instead of playing")
+    p.add_argument("--wav", help="write a new WAV file here instead of playing")
+    p.add_argument("--force", action="store_true", help="replace an existing regular --wav file")

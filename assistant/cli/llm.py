@@ -28,9 +28,9 @@ def cmd_models_list(args: argparse.Namespace) -> int:
 def cmd_models_pull(args: argparse.Namespace) -> int:
     """Download a GGUF file from the Hugging Face Hub."""
     from assistant.llm.pull import pull_model
-    from assistant.paths import state_dir
+    from assistant.paths import load_paths
 
-    path = pull_model(args.repo, args.file, state_dir())
+    path = pull_model(args.repo, args.file, load_paths().state)
     print(f"pulled {args.repo}/{args.file} -> {path}")
     print(f'use it with: [llm] model = "{path}"')
     return 0
@@ -44,11 +44,14 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from assistant.http import HttpFetcher
     from assistant.llm.doctor import diagnose
     from assistant.llm.models import resolve_model
+    from assistant.paths import state_dir
+    from assistant.speech.voices import VOICES_DIR
 
     config = load_config(config_path(args.config))
     _registry, plan = load_plan(config)
     with HttpFetcher(config.news.fetch_limits()) as fetcher:
-        checks = run_checks(config, plan, fetcher, resolve_model)
+        voices = state_dir() / VOICES_DIR
+        checks = run_checks(config, plan, fetcher, resolve_model, voices)
     report = diagnose(config, load=not args.no_load)
     failed = any(c.status == "fail" for c in checks)
     if args.json:

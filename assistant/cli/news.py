@@ -13,7 +13,7 @@ from assistant.news.archive import append_archive, archive_path
 from assistant.news.collect import collect
 from assistant.news.headline import Headline
 from assistant.news.sources import resolve_source
-from assistant.paths import state_dir
+from assistant.paths import load_paths
 
 EXIT_NONE_PARSED = 2
 
@@ -41,7 +41,7 @@ def cmd_headlines(args: argparse.Namespace) -> int:
             print(line or format_line(headline))
     everything = [h for r in results for h in r.headlines]
     try:
-        append_archive(everything, archive_path(state_dir()), news.archive_max_bytes)
+        append_archive(everything, archive_path(load_paths().state), news.archive_max_bytes)
     except OSError as exc:
         print(f"headlines: could not archive: {exc}", file=sys.stderr)
     return 0 if parsed else EXIT_NONE_PARSED

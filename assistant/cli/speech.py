@@ -10,15 +10,17 @@ from assistant.cli.table import Commands
 
 
 def cmd_voices(args: argparse.Namespace) -> int:
-    """List the installed espeak-ng voices."""
-    from assistant.speech.espeak import list_voices
+    """List the installed voices: Piper's (bundled and in the state dir), then espeak-ng's."""
+    from assistant.paths import state_dir
+    from assistant.speech.speaker import list_voices
+    from assistant.speech.voices import VOICES_DIR, espeak_voices, piper_voices
 
-    rows = [line.split("\t") for line in list_voices()]
+    voices = piper_voices(state_dir() / VOICES_DIR) + espeak_voices(list_voices())
     if args.json:
-        print(json.dumps([dict(zip(("id", "name", "language"), r, strict=False)) for r in rows]))
+        print(json.dumps([v.as_json() for v in voices]))
         return 0
-    for row in rows:
-        print("  ".join(f"{cell:<24}" for cell in row).rstrip())
+    for v in voices:
+        print(f"{v.engine:<8}{v.id:<24}  {v.name:<24}  {v.language}".rstrip())
     return 0
 
 

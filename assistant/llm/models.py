@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant.llm.gguf import check_gguf
+
 DEFAULT_MODEL = "smollm2-135m"
 
 
@@ -48,13 +50,22 @@ def resolve_model(name_or_path: str) -> Path:
             raise ValueError(f"model {name_or_path!r} needs the Python package {known.package!r}")
         if not path.is_file():
             raise ValueError(f"model file does not exist: {path}")
-        return path
+        return _checked(path)
     path = Path(name_or_path).expanduser()
     if path.suffix.lower() != ".gguf" and not path.exists():
         names = ", ".join(sorted(KNOWN_MODELS))
         raise ValueError(f"unknown model {name_or_path!r}: use one of {names} or a .gguf path")
     if not path.is_file():
         raise ValueError(f"model file does not exist: {path}")
+    return _checked(path)
+
+
+def _checked(path: Path) -> Path:
+    """`path`, once its GGUF header and tables say it is whole (raise ValueError if not)."""
+    try:
+        check_gguf(path)
+    except OSError as exc:
+        raise ValueError(f"cannot read the model file {path}: {exc.strerror or exc}") from None
     return path
 
 

@@ -15,11 +15,11 @@ class LLMSection(Section):
 
     backend: Literal["local", "remote"] = "local"
     model: str = DEFAULT_MODEL
-    threads: int = Field(0, ge=0)
+    threads: int = Field(0, ge=0, le=256)
     context: int = Field(2048, ge=256, le=131072)
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, le=2**32 - 1)
     mlock: bool = False
-    idle_unload_s: float = Field(0.0, ge=0)
+    idle_unload_s: float = Field(0.0, ge=0, le=86400)
     prompt_cache: bool = True
     url: str = Field("", validate_default=True)
     api_key_env: str = "ASSISTANT_LLM_API_KEY"

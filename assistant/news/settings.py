@@ -32,7 +32,7 @@ class NewsSection(Section):
     title_max_chars: int = Field(200, ge=20, le=2000)
     summary_max_chars: int = Field(500, ge=0, le=10_000)
     # <state dir>/news/archive.jsonl is rotated to archive.1.jsonl past this size.
-    archive_max_bytes: int = Field(8 * 1024 * 1024, ge=64 * 1024)
+    archive_max_bytes: int = Field(8 * 1024 * 1024, ge=64 * 1024, le=1 << 30)
 
     @field_validator("feeds")
     @classmethod

@@ -61,24 +61,43 @@ class ChunkRow:
     text: str
 
 
+class DamagedStoreError(StoreError):
+    """SQLite itself says the catalogue is corrupt or not a database (not: read-only, denied)."""
+
+
+# SQLITE_CORRUPT and SQLITE_NOTADB: the only primary codes that mean the file is bad.
+_DAMAGE_CODES = {11, 26}
+
+
+def _is_damage(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _DAMAGE_CODES
+
+
 class DocStore:
     """The SQLite catalogue of files and chunks; one writer at a time (the caller locks)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
+        self.read_only = read_only
         try:
             # Autocommit mode: transactions are begun and ended explicitly by _Transaction.
+            # Read-only: "immutable" because a read-only folder cannot hold WAL's -shm file.
+            target = f"file:{path}?immutable=1" if read_only else str(path)
             self._db = sqlite3.connect(
-                path, timeout=30, check_same_thread=False, isolation_level=None
+                target, timeout=30, check_same_thread=False, isolation_level=None, uri=read_only
             )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
+            if not read_only:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=FULL")
             ok = self._db.execute("PRAGMA quick_check").fetchone()[0]
             if ok != "ok":
-                raise sqlite3.DatabaseError(ok)
-            self._db.executescript(SCHEMA)
+                raise DamagedStoreError(f"{path}: the document store is damaged: {ok}")
+            if not read_only:
+                self._db.executescript(SCHEMA)
         except sqlite3.Error as exc:
-            raise StoreError(f"{path}: the document store is unreadable: {exc}") from exc
+            kind = DamagedStoreError if _is_damage(exc) else StoreError
+            raise kind(f"{path}: the document store is unreadable: {exc}") from exc
 
     def files(self) -> dict[str, FileRow]:
         """Every indexed file by path."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -12,11 +13,10 @@ from pathlib import Path
 
 from assistant.retrieval.chunking import Chunk, chunk_text
 from assistant.retrieval.docstore import FileRow, NewChunk
-from assistant.retrieval.errors import StoreError
+from assistant.retrieval.notes import NOTE_SUFFIXES, find_notes, known_gone, read_note
 from assistant.retrieval.store import Progress, Store
 
 log = logging.getLogger(__name__)
-NOTE_SUFFIXES = {".md": True, ".markdown": True, ".txt": False, ".text": False}
 ARCHIVE_KEY = "news:archive"
 HEADLINE_MAX_CHARS = 300
 CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
@@ -36,24 +36,6 @@ class IndexReport:
     chunks: int = 0
 
 
-def find_notes(paths: Iterable[Path]) -> list[Path]:
-    """Markdown and text files named or found under the given folders (hidden ones skipped)."""
-    found: set[Path] = set()
-    for given in paths:
-        path = given.expanduser().resolve()
-        if path.is_file():
-            found.add(path)
-        elif path.is_dir():
-            for sub in path.rglob("*"):
-                rel = sub.relative_to(path).parts
-                hidden = any(part.startswith(".") for part in rel)
-                if sub.is_file() and sub.suffix.lower() in NOTE_SUFFIXES and not hidden:
-                    found.add(sub)
-        else:
-            raise StoreError(f"{path}: no such file or folder")
-    return sorted(found)
-
-
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -61,13 +43,16 @@ def _sha256(data: bytes) -> str:
 def _sync_note(store: Store, path: Path, known: FileRow | None, report: IndexReport) -> None:
     """Re-chunk one note if its mtime/size changed and its bytes did too."""
     try:
-        st = path.stat()
+        st = os.lstat(path)
         if known and (known.mtime_ns, known.size) == (st.st_mtime_ns, st.st_size):
             report.unchanged += 1
             return
-        data = path.read_bytes()
+        st, data = read_note(path, store.section.max_note_mb * 1024 * 1024)
     except OSError as exc:
         report.skipped.append(f"{path}: {exc.strerror or exc}")
+        return
+    except ValueError as exc:
+        report.skipped.append(f"{path}: {exc}")
         return
     row = FileRow(str(path), "note", st.st_mtime_ns, st.st_size, _sha256(data))
     if known and known.sha256 == row.sha256:
@@ -132,12 +117,14 @@ def index_paths(
 ) -> IndexReport:
     """Add new and changed notes, forget deleted ones; write a generation if anything changed."""
     report = IndexReport()
-    notes = find_notes(paths)
+    scan = find_notes(paths)
+    report.skipped.extend(scan.skipped)
     with store.writing():
         known = store.docs.files()
-        for path in notes:
+        for path in sorted(scan.notes):
             _sync_note(store, path, known.get(str(path)), report)
-        gone = [p for p, row in known.items() if row.kind == "note" and not Path(p).exists()]
+        # A note in a folder we could not read is not known to be gone: it stays.
+        gone = [p for p, r in known.items() if r.kind == "note" and known_gone(Path(p), scan)]
         if gone:
             store.docs.remove_files(gone)
             report.removed.extend(gone)

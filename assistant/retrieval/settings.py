@@ -27,17 +27,19 @@ class RetrievalSection(Section):
     embed_timeout_s: float = Field(120.0, gt=0, le=3600)
     embed_batch: int = Field(32, ge=1, le=1024)
     # Below this much available memory (MiB, /proc/meminfo) the embedder is not started.
-    min_available_mb: int = Field(300, ge=0)
+    min_available_mb: int = Field(300, ge=0, le=1 << 20)
     # Exact inner-product search up to this many chunks, HNSW above it.
-    hnsw_above: int = Field(50_000, ge=1)
+    hnsw_above: int = Field(50_000, ge=1, le=10**9)
     hnsw_m: int = Field(32, ge=4, le=128)
     hnsw_ef_search: int = Field(128, ge=8, le=4096)
     # Reciprocal rank fusion: score = sum(weight / (rrf_k + rank)). Tuned on SciFact (train):
     # k=5 with BM25 weighted 1.2 gives nDCG@10 0.728 against 0.721 for the textbook k=60.
     rrf_k: int = Field(5, ge=1, le=1000)
-    weight_bm25: float = Field(1.2, ge=0)
-    weight_dense: float = Field(1.0, ge=0)
+    weight_bm25: float = Field(1.2, ge=0, le=100)
+    weight_dense: float = Field(1.0, ge=0, le=100)
     fusion_depth: int = Field(100, ge=1, le=10_000)
+    # A note larger than this (MiB) is skipped and reported, never read: memory stays bounded.
+    max_note_mb: int = Field(4, ge=1, le=256)
     chunk_max_chars: int = Field(1200, ge=200, le=20_000)
     keep_generations: int = Field(2, ge=1, le=20)
     index_headlines: bool = True

@@ -17,7 +17,7 @@ import numpy as np
 
 from assistant.procmem import available_mb
 from assistant.retrieval.base import Hit, SearchResult
-from assistant.retrieval.docstore import DocStore
+from assistant.retrieval.docstore import DamagedStoreError, DocStore
 from assistant.retrieval.embedder import Embedder, EmbedSpec
 from assistant.retrieval.errors import EmbedderError, StoreError
 from assistant.retrieval.generations import current_name, load_generation, write_generation
@@ -228,10 +228,14 @@ class Store:
 
 
 def open_docstore(path: Path) -> DocStore:
-    """Open the catalogue; a damaged one is moved aside (and re-indexed later), never fatal."""
+    """Open the catalogue; a damaged one is moved aside (and re-indexed later), never fatal.
+
+    Only SQLite's own verdict (corrupt, not a database) counts as damage. A catalogue that
+    cannot be written (read-only disk, wrong owner) is opened read-only and stays put.
+    """
     try:
         return DocStore(path)
-    except StoreError as exc:
+    except DamagedStoreError as exc:
         aside = path.with_name(f"{path.name}.damaged-{int(time.time())}")
         log.error("%s; moving it to %s and starting an empty catalogue", exc, aside.name)
         for suffix in ("", "-wal", "-shm"):
@@ -242,6 +246,11 @@ def open_docstore(path: Path) -> DocStore:
                 except OSError as move:
                     raise StoreError(f"{path}: damaged and cannot be moved aside: {move}") from exc
         return DocStore(path)
+    except StoreError as exc:
+        if not path.is_file():
+            raise
+        log.warning("%s; answering from it read-only", exc)
+        return DocStore(path, read_only=True)
 
 
 def embed_spec(section: RetrievalSection, cache: Path) -> EmbedSpec:

@@ -14,6 +14,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from assistant.orphans import exit_with_parent
 from assistant.retrieval.embedder import QUIET_OFFLINE, EmbedSpec, IdleModel
 from assistant.retrieval.errors import EmbedderError
 
@@ -146,6 +147,7 @@ def serve(inp: IO[bytes], out: IO[bytes], spec: EmbedSpec) -> None:
 
 
 if __name__ == "__main__":
+    exit_with_parent()
     # stdout carries frames: anything a library prints must go to stderr instead.
     frames = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())

@@ -26,6 +26,9 @@ def send_request(path: Path, request: dict[str, Any], timeout: float = 30.0) -> 
             sock.connect(str(path))
         except (FileNotFoundError, ConnectionRefusedError) as exc:
             raise DaemonUnavailableError(f"no daemon listens on {path}: {exc.strerror}") from None
+        except BlockingIOError:
+            # The kernel's queue of connections waiting for accept() is full.
+            raise ControlError(f"daemon busy: too many connections waiting on {path}") from None
         except PermissionError:
             raise DaemonUnavailableError(
                 f"not allowed to open {path}: run as the daemon's user (or root)"

@@ -9,6 +9,7 @@ import os
 import socket
 import struct
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -23,8 +24,12 @@ Request = dict[str, Any]
 Response = dict[str, Any]
 Handler = Callable[[Request], Response]
 
+# The whole request must arrive within this long: a client dripping a byte every few
+# seconds is cut off at the same moment as one that sends nothing.
 READ_TIMEOUT_S = 5.0
 MAX_CONNECTIONS = 8
+# Connections the kernel queues before accept(); past it a client hears "daemon busy".
+BACKLOG = 128
 DRAIN_TIMEOUT_S = 1.0
 MAX_DRAIN_BYTES = 16 * 1024 * 1024
 _PEERCRED = struct.Struct("3i")  # pid, uid, gid
@@ -61,7 +66,7 @@ class ControlServer:
         try:
             sock.bind(str(self.path))
             os.chmod(self.path, 0o600)
-            sock.listen(MAX_CONNECTIONS)
+            sock.listen(BACKLOG)
         except OSError as exc:
             sock.close()
             raise ServiceError(f"cannot listen on {self.path}: {exc.strerror or exc}") from exc
@@ -123,8 +128,9 @@ class ControlServer:
         """Check the peer, read one request, answer it, close."""
         try:
             with conn:
-                conn.settimeout(READ_TIMEOUT_S)
-                _answer(conn, self._respond(conn))
+                response = self._respond(conn)
+                conn.settimeout(READ_TIMEOUT_S)  # the answer gets its own bounded time
+                _answer(conn, response)
                 _drain(conn)
         except OSError as exc:
             log.warning("control socket: connection dropped: %s", exc)
@@ -140,7 +146,8 @@ class ControlServer:
             log.warning("control socket: refused pid %d of uid %d", pid, uid)
             return _error(f"permission denied: uid {uid} may not control this daemon")
         try:
-            request = parse_request(_read_request(conn, self.max_bytes))
+            deadline = time.monotonic() + READ_TIMEOUT_S
+            request = parse_request(_read_request(conn, self.max_bytes, deadline))
         except ControlError as exc:
             log.warning("control socket: bad request from pid %d: %s", pid, exc)
             return _error(str(exc))
@@ -168,16 +175,18 @@ def parse_request(raw: bytes) -> Request:
     return request
 
 
-def _read_request(conn: socket.socket, max_bytes: int) -> bytes:
-    """Read until the client shuts its side or sends a newline; refuse more than max_bytes."""
+def _read_request(conn: socket.socket, max_bytes: int, deadline: float) -> bytes:
+    """Read until the client shuts its side or sends a newline, all before `deadline`;
+    refuse more than max_bytes."""
     chunks: list[bytes] = []
     size = 0
     while True:
         try:
+            conn.settimeout(max(0.001, deadline - time.monotonic()))
             chunk = conn.recv(65536)
         except TimeoutError:
             raise ControlError(
-                f"incomplete request: nothing more for {READ_TIMEOUT_S:g}s"
+                f"incomplete request: not all sent within {READ_TIMEOUT_S:g}s"
             ) from None
         if not chunk:
             break
@@ -201,11 +210,14 @@ def _answer(conn: socket.socket, response: Response) -> None:
 def _drain(conn: socket.socket) -> None:
     """Read what a refused client still sends (bounded): closing on unread data would reset
     the connection and the client would lose our answer."""
+    deadline = time.monotonic() + DRAIN_TIMEOUT_S
     with contextlib.suppress(OSError):
         conn.shutdown(socket.SHUT_WR)
-        conn.settimeout(DRAIN_TIMEOUT_S)
         left = MAX_DRAIN_BYTES
-        while left > 0 and (chunk := conn.recv(65536)):
+        while left > 0 and time.monotonic() < deadline:
+            conn.settimeout(max(0.001, deadline - time.monotonic()))
+            if not (chunk := conn.recv(65536)):
+                break
             left -= len(chunk)
 
 

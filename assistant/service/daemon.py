@@ -84,6 +84,7 @@ class Daemon:
             )
         if self.app.config.service.control_socket:
             self._listen()
+        _warm_speech(self.app.speaker)
         greeting = self.app.config.assistant.greeting
         if self.app.plan.get(greeting) is not None:
             self._run_in_thread(greeting, "greeting")
@@ -289,6 +290,8 @@ class Daemon:
         self.runner.update(new.plan, new.context)
         jobs = schedule_skills(self.scheduler, new.plan, self.runner, new.clock.tz)
         self._retired.append(self.app)
+        if new.speaker is not self.app.speaker:
+            _warm_speech(new.speaker)
         self.app = new
         log.info("reloaded %s: %d scheduled skills (%s)", where, len(jobs), ", ".join(jobs))
         return {"ok": True, "skills": jobs}
@@ -351,6 +354,22 @@ def run_daemon(app: App, rebuild: Callable[[App], App], **parts: Any) -> int:
         raise
     daemon.loop()
     return daemon.stop()
+
+
+def _warm_speech(speaker: object) -> None:
+    """Start a speaker's worker in the background: the first utterance then finds the voice
+    loaded (Piper takes a second or two), and READY=1 does not wait for it."""
+    start = getattr(speaker, "start", None)
+    if not callable(start):
+        return
+
+    def warm() -> None:
+        try:
+            start()
+        except AssistantError as exc:  # the first utterance will try again and say why
+            log.error("the speech worker did not start: %s", exc)
+
+    threading.Thread(target=warm, name="speech-warm", daemon=True).start()
 
 
 def _stop_speech(speaker: object) -> None:

@@ -6,26 +6,26 @@ from pathlib import Path
 from typing import TextIO
 
 from assistant.clock import Clock
-from assistant.speech.espeak import EspeakSpeaker
+from assistant.speech.process import WorkerOptions
 from assistant.speech.quiet import parse_quiet_hours
 from assistant.speech.settings import SpeechSection
 from assistant.speech.sinks import WavLimits
+from assistant.speech.speaker import WorkerSpeaker
 
 
-def build_espeak_speaker(
+def build_worker_speaker(
     section: SpeechSection,
     wav_dir: Path,
     *,
+    voices_dir: Path | None = None,
     clock: Clock | None = None,
     text_out: TextIO | None = None,
-) -> EspeakSpeaker:
-    """The espeak-ng speaker with the section's voice, sinks, quiet hours and queue."""
-    return EspeakSpeaker(
+) -> WorkerSpeaker:
+    """The speaker with the section's engine, voice, sinks, quiet hours and queue."""
+    return WorkerSpeaker(
         wav_dir,
         sink=section.sink,
-        voice=section.voice,
-        rate=section.rate,
-        volume=section.volume,
+        options=worker_options(section, voices_dir),
         timeout_s=section.timeout_s,
         wav_limits=WavLimits(
             keep_files=section.keep_wav_files,
@@ -38,4 +38,17 @@ def build_espeak_speaker(
         max_queue=section.max_queue,
         clock=clock,
         text_out=text_out,
+    )
+
+
+def worker_options(section: SpeechSection, voices_dir: Path | None = None) -> WorkerOptions:
+    """What the worker speaks with, from the section; named Piper voices are in `voices_dir`."""
+    return WorkerOptions(
+        engine=section.engine,
+        voice=section.voice,
+        rate=section.rate,
+        volume=section.volume,
+        sentence_silence=section.sentence_silence,
+        threads=section.threads,
+        voices_dir=voices_dir,
     )

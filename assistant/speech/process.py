@@ -11,7 +11,9 @@ import signal
 import subprocess
 import sys
 import time
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
 
 from assistant.errors import SpeechError
 from assistant.speech.base import Audio
@@ -27,10 +29,33 @@ class SpeechHungError(SpeechError):
     """The worker did not answer within its time limit and was killed."""
 
 
-def worker_command(voice: str = "", rate: int = 165, volume: float = 1.0) -> list[str]:
-    """The command line of the real worker with these settings."""
-    cmd = [sys.executable, "-m", WORKER_MODULE, "--rate", str(rate), "--volume", str(volume)]
-    return [*cmd, "--voice", voice] if voice else cmd
+@dataclass(frozen=True)
+class WorkerOptions:
+    """What the worker speaks with: [speech] engine, voice, rate, volume, silence, threads."""
+
+    engine: Literal["piper", "espeak"] = "piper"
+    voice: str = ""
+    rate: int = 165
+    volume: float = 1.0
+    sentence_silence: float = 0.2
+    threads: int = 1
+    # Where Piper voices named (not given by path) in [speech] voice are looked for.
+    voices_dir: Path | None = None
+
+    def args(self) -> list[str]:
+        """The worker's command-line arguments for these options."""
+        args = ["--engine", self.engine, "--rate", str(self.rate), "--volume", str(self.volume)]
+        args += ["--sentence-silence", str(self.sentence_silence), "--threads", str(self.threads)]
+        if self.voice:
+            args += ["--voice", self.voice]
+        if self.voices_dir is not None:
+            args += ["--voices-dir", str(self.voices_dir)]
+        return args
+
+
+def worker_command(options: WorkerOptions | None = None) -> list[str]:
+    """The command line of the real worker with these options."""
+    return [sys.executable, "-m", WORKER_MODULE, *(options or WorkerOptions()).args()]
 
 
 class WorkerProcess:
@@ -44,6 +69,12 @@ class WorkerProcess:
         # Starting (Python, pyttsx3, espeak-ng's data) may take seconds on a busy Pi.
         self.start_timeout_s = max(start_timeout_s, timeout_s)
         self.kills = 0
+        # What the last worker said it speaks with (its greeting), and why Piper was not used.
+        self.engine = ""
+        self.voice = ""
+        self.sample_rate = 0
+        self.load_ms: float | None = None
+        self.fallback = ""
         self._proc: subprocess.Popen[bytes] | None = None
         self._buf = bytearray()
 
@@ -71,6 +102,20 @@ class WorkerProcess:
         if not hello.get("ok"):
             self.kill()
             raise SpeechError(f"speech worker failed to start: {hello.get('error', hello)}")
+        self._greeted(hello)
+
+    def _greeted(self, hello: dict[str, Any]) -> None:
+        """Note the engine of a new worker; say once per owner that Piper was not used."""
+        self.engine = str(hello.get("engine", ""))
+        self.voice = str(hello.get("voice", ""))
+        rate = hello.get("sample_rate")
+        self.sample_rate = rate if isinstance(rate, int) else 0
+        load_ms = hello.get("load_ms")
+        self.load_ms = float(load_ms) if isinstance(load_ms, int | float) else None
+        fallback = str(hello.get("fallback", ""))
+        if fallback and not self.fallback:
+            log.warning("%s", fallback)
+        self.fallback = fallback
 
     def synthesise(self, text: str) -> Audio:
         """Return the PCM for `text`; a worker that hangs is killed (SpeechHungError)."""

@@ -80,15 +80,23 @@ class SpeechQueue:
         self._thread.start()
 
     def put(self, utterance: Utterance, text: str) -> None:
-        """Queue one sentence; a full or stopped queue records it as not spoken."""
+        """Queue one sentence, waiting while the queue is full; a stopped queue records it
+        as not spoken. A long text is never cut at `max_jobs` sentences: it waits its turn."""
         with self._cond:
             utterance.sentences += 1
-            waiting = sum(1 for j in self._jobs if j is not None and j.text is not None)
-            if self._stopped or waiting >= self.max_jobs:
-                why = "speech is stopping" if self._stopped else "the speech queue is full"
-                utterance.failures.append((text, why))
+            while not self._stopped and self._waiting() >= self.max_jobs:
+                if not self._thread.is_alive():
+                    utterance.failures.append((text, "the speech queue's thread has stopped"))
+                    return
+                self._cond.wait(WAIT_TICK_S)
+            if self._stopped:
+                utterance.failures.append((text, "speech is stopping"))
                 return
             self._insert(_Job(utterance, text))
+
+    def _waiting(self) -> int:
+        """Sentences queued and not yet taken by the owner (hold the lock)."""
+        return sum(1 for j in self._jobs if j is not None and j.text is not None)
 
     def end(self, utterance: Utterance) -> None:
         """Mark the end of an utterance (always accepted, so that it finishes)."""
@@ -134,7 +142,7 @@ class SpeechQueue:
         """Speak nothing more: the sentence being spoken finishes, waiting ones are dropped."""
         with self._cond:
             self._stopped = True
-            self._cond.notify()
+            self._cond.notify_all()
 
     def close(self, timeout_s: float = 5.0) -> None:
         """Stop, let the owner finish what it holds, and end its thread."""
@@ -152,6 +160,7 @@ class SpeechQueue:
                     self._cond.wait()
                 job = self._jobs.popleft()
                 stopped = self._stopped
+                self._cond.notify_all()  # a caller may be waiting for room
             if job is None:
                 return
             try:

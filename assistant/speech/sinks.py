@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import subprocess
 import tempfile
 import threading
@@ -12,10 +13,12 @@ import wave
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from assistant.errors import SpeechError
+from assistant.files import UnsafeTargetError, check_target, create_exclusive, publish
 from assistant.speech.base import Audio
+from assistant.text import escape_controls
 
 log = logging.getLogger(__name__)
 WAV_GLOB = "speech-*.wav"
@@ -24,53 +27,74 @@ PLAY_MARGIN_S = 10.0
 
 
 class WavOut:
-    """One WAV file written sentence by sentence; it appears under its name only when whole."""
+    """One WAV file written sentence by sentence; it appears under its name only when whole.
 
-    def __init__(self, path: Path) -> None:
+    The audio goes to a temp file created exclusively (never following a planted symlink)
+    beside the target, which is then published: never over an existing entry unless `force`,
+    never over a device or FIFO, and never into a folder that does not exist.
+    """
+
+    def __init__(self, path: Path, *, force: bool = False) -> None:
         self.path = path
-        self._part = path.with_name(path.name + ".part")
+        self.force = force
+        self._part: Path | None = None
+        self._file: BinaryIO | None = None
         self._writer: wave.Wave_write | None = None
         self._rate = 0
 
     def write(self, audio: Audio) -> None:
-        """Append `audio`; raise SpeechError when the disk refuses it."""
+        """Append `audio`; raise SpeechError when the disk or the target refuses it."""
         try:
             if self._writer is None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._writer = wave.open(str(self._part), "wb")  # noqa: SIM115 (closed by close())
+                check_target(self.path, force=self.force)
+                fd, self._part = create_exclusive(self.path)
+                self._file = os.fdopen(fd, "wb")
+                self._writer = wave.open(self._file, "wb")  # noqa: SIM115 (closed by close())
                 self._writer.setnchannels(1)
                 self._writer.setsampwidth(2)
                 self._writer.setframerate(audio.sample_rate)
                 self._rate = audio.sample_rate
             if audio.sample_rate != self._rate:
+                self.abort()  # the caller drops this file: leave nothing half-written
                 raise SpeechError(f"sample rate changed from {self._rate} to {audio.sample_rate}")
             self._writer.writeframes(audio.pcm)
+        except UnsafeTargetError as exc:
+            self.abort()
+            raise SpeechError(str(exc)) from exc
         except OSError as exc:
             self.abort()
             raise SpeechError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
 
     def close(self) -> Path | None:
         """Finish the file and give it its name; None when no audio was written."""
-        if self._writer is None:
+        if self._writer is None or self._part is None or self._file is None:
             return None
         try:
             self._writer.close()
-            self._part.replace(self.path)
+            self._file.close()
+            publish(self._part, self.path, force=self.force)
+        except UnsafeTargetError as exc:
+            raise SpeechError(str(exc)) from exc
         except OSError as exc:
-            self.abort()
             raise SpeechError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
         finally:
-            self._writer = None
+            self.abort()
         return self.path
 
     def abort(self) -> None:
         """Drop a half-written file."""
-        if self._writer is not None:
-            with contextlib.suppress(OSError):
-                self._writer.close()
-            self._writer = None
+        writer, self._writer = self._writer, None
+        out, self._file = self._file, None
+        part, self._part = self._part, None
         with contextlib.suppress(OSError):
-            self._part.unlink(missing_ok=True)
+            if writer is not None:
+                writer.close()
+        with contextlib.suppress(OSError):
+            if out is not None:
+                out.close()
+        with contextlib.suppress(OSError):
+            if part is not None:
+                part.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -97,6 +121,10 @@ class WavDir:
             self._count += 1
             n = self._count
         stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
+        # Ours to create (WavOut never creates folders); private like the state dir. A folder
+        # that cannot be made is reported by the write, as a SpeechError.
+        with contextlib.suppress(OSError):
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         return self.folder / f"speech-{stamp}-{n:04d}.wav"
 
     def rotate(self, now: float | None = None) -> list[Path]:
@@ -133,9 +161,9 @@ class TextOut:
         """Write `text` on its own line."""
         with self._lock:
             try:
-                print(text, file=self.out, flush=True)
+                print(escape_controls(text, keep="\n\t"), file=self.out, flush=True)
             except (OSError, ValueError):  # a closed stdout must not stop speech
-                log.warning("text sink failed; the text was: %s", text)
+                log.warning("text sink failed; the text was: %s", escape_controls(text))
 
 
 class Player:
@@ -156,7 +184,7 @@ class Player:
         self.drain()
         self._n += 1
         path = Path(self._dir.name) / f"clip-{self._n % 4}.wav"
-        out = WavOut(path)
+        out = WavOut(path, force=True)  # our own clip names, reused
         out.write(audio)
         out.close()
         try:

@@ -1,11 +1,16 @@
-"""The speech worker process: espeak-ng through pyttsx3's binding, isolated from the daemon.
+"""The speech worker process: Piper (the default) or espeak-ng, isolated from the daemon.
 
-pyttsx3's own espeak driver runs espeak-ng asynchronously and sometimes returns before the
-audio exists (a WAV file is silently never written); here we drive the same binding in
-espeak-ng's synchronous mode, so that a finished call means finished audio.
+Both engines are GPLv3 and both can hang or crash, so only this process loads them. Piper's
+voice (an ONNX model) is loaded once per worker; when Piper is missing, fails to load, or its
+voice does not exist, espeak-ng speaks instead and the greeting says why.
+
+espeak-ng is driven through pyttsx3's binding in espeak-ng's synchronous mode: pyttsx3's own
+driver runs it asynchronously and sometimes returns before the audio exists (a WAV file is
+silently never written); here a finished call means finished audio.
 
 Protocol (one worker serves many utterances): after start it writes one JSON line, either
-`{"ok": true, "sample_rate": R}` or `{"ok": false, "error": "..."}` (and exits). Then, for
+`{"ok": true, "sample_rate": R, "engine": E, "voice": V, "load_ms": T}` (plus `"fallback": why`
+when espeak-ng stands in for Piper) or `{"ok": false, "error": "..."}` (and exits). Then, for
 each JSON line `{"text": "..."}` on stdin it answers with a JSON line
 `{"ok": true, "bytes": N, "sample_rate": R}` followed by N bytes of 16-bit mono PCM, or
 `{"ok": false, "error": "..."}`. It exits when stdin closes, so it never outlives its owner.
@@ -17,16 +22,36 @@ import argparse
 import ctypes
 import json
 import sys
-from typing import Any, BinaryIO
+import time
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
+
+from assistant.errors import SpeechError
+from assistant.orphans import exit_with_parent
+from assistant.speech.piper_engine import NATURAL_RATE, silence
+from assistant.speech.voices import PIPER_DEFAULT, find_piper_voice
 
 
-class Synthesiser:
+class Synth(Protocol):
+    """An engine in the worker: PCM for a text, at a fixed sample rate."""
+
+    sample_rate: int
+
+    def synthesise(self, text: str) -> bytes:
+        """Return 16-bit mono PCM for `text` at `sample_rate`."""
+
+
+class EspeakSynthesiser:
     """espeak-ng, initialised once in synchronous mode with one voice, rate and volume."""
 
-    def __init__(self, voice: str, rate: int, volume: float) -> None:
+    engine = "espeak"
+
+    def __init__(self, voice: str, rate: int, volume: float, sentence_silence: float = 0.0) -> None:
         from pyttsx3.drivers import _espeak
 
         self._espeak = _espeak
+        self.voice = voice
+        self.fallback = ""
         self.sample_rate = int(_espeak.Initialize(_espeak.AUDIO_OUTPUT_SYNCHRONOUS, 500))
         if self.sample_rate <= 0:
             raise RuntimeError("espeak-ng could not be initialised")
@@ -36,6 +61,7 @@ class Synthesiser:
             select_voice(voice)
         _espeak.SetParameter(_espeak.RATE, rate, 0)
         _espeak.SetParameter(_espeak.VOLUME, round(volume * 100), 0)
+        self._gap = silence(self.sample_rate, sentence_silence)
 
     def _on_audio(self, wav: Any, numsamples: int, _events: Any) -> int:
         if wav and numsamples > 0:
@@ -43,11 +69,35 @@ class Synthesiser:
         return 0
 
     def synthesise(self, text: str) -> bytes:
-        """Return 16-bit mono PCM for `text` at `sample_rate`."""
+        """Return 16-bit mono PCM for `text` at `sample_rate`, then the sentence silence."""
         self._chunks = []
         self._espeak.Synth(text, flags=self._espeak.ENDPAUSE | self._espeak.CHARS_UTF8)
         self._espeak.Synchronize()
-        return b"".join(self._chunks)
+        return b"".join([*self._chunks, self._gap])
+
+
+def load_engine(args: argparse.Namespace) -> Synth:
+    """The configured engine, loaded; espeak-ng (its default voice) when Piper cannot be."""
+    if args.engine == "espeak":
+        return EspeakSynthesiser(args.voice, args.rate, args.volume, args.sentence_silence)
+    try:
+        from assistant.speech.piper_engine import PiperSynthesiser
+
+        return PiperSynthesiser(
+            find_piper_voice(args.voice, args.voices_dir),
+            voice=args.voice or PIPER_DEFAULT,
+            rate=args.rate,
+            volume=args.volume,
+            sentence_silence=args.sentence_silence,
+            threads=args.threads,
+        )
+    # Whatever stops Piper (not installed, no such voice, a broken model onnxruntime rejects
+    # with its own exception types), espeak-ng still speaks.
+    except Exception as exc:
+        why = str(exc) if isinstance(exc, SpeechError) else f"{type(exc).__name__}: {exc}"
+        espeak = EspeakSynthesiser("", args.rate, args.volume, args.sentence_silence)
+        espeak.fallback = f"Piper cannot speak ({why}); espeak-ng speaks instead"
+        return espeak
 
 
 def voice_language(voice: Any) -> str:
@@ -85,14 +135,30 @@ def _send(out: BinaryIO, header: dict[str, Any], payload: bytes = b"") -> None:
     out.flush()
 
 
+def greeting(synth: Synth, load_ms: float) -> dict[str, Any]:
+    """The first line: the engine that speaks, its voice and rate, and any fallback."""
+    hello: dict[str, Any] = {
+        "ok": True,
+        "sample_rate": synth.sample_rate,
+        "engine": getattr(synth, "engine", ""),
+        "voice": getattr(synth, "voice", ""),
+        "load_ms": round(load_ms, 1),
+    }
+    fallback = getattr(synth, "fallback", "")
+    if fallback:
+        hello["fallback"] = fallback
+    return hello
+
+
 def serve(synth_factory: Any, inp: BinaryIO, out: BinaryIO) -> int:
     """Answer requests on `inp` until it closes; see the module docstring for the protocol."""
+    start = time.monotonic()
     try:
         synth = synth_factory()
     except (RuntimeError, OSError) as exc:
         _send(out, {"ok": False, "error": str(exc)})
         return 2
-    _send(out, {"ok": True, "sample_rate": synth.sample_rate})
+    _send(out, greeting(synth, (time.monotonic() - start) * 1000))
     for line in inp:
         try:
             text = json.loads(line)["text"]
@@ -110,22 +176,28 @@ def serve(synth_factory: Any, inp: BinaryIO, out: BinaryIO) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Serve synthesis requests on stdin/stdout, or list the voices."""
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The worker's options (see `assistant.speech.process.WorkerOptions`)."""
     parser = argparse.ArgumentParser(prog="python -m assistant.speech.worker")
+    parser.add_argument("--engine", choices=("piper", "espeak"), default="piper")
     parser.add_argument("--voice", default="")
-    parser.add_argument("--rate", type=int, default=165)
+    parser.add_argument("--voices-dir", type=Path, default=None)
+    parser.add_argument("--rate", type=int, default=NATURAL_RATE)
     parser.add_argument("--volume", type=float, default=1.0)
+    parser.add_argument("--sentence-silence", type=float, default=0.2)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--list-voices", action="store_true")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve synthesis requests on stdin/stdout, or list espeak-ng's voices."""
+    args = parse_args(argv)
     if args.list_voices:
         list_voices()
         return 0
-    return serve(
-        lambda: Synthesiser(args.voice, args.rate, args.volume),
-        sys.stdin.buffer,
-        sys.stdout.buffer,
-    )
+    exit_with_parent()  # a daemon killed, or gone by os._exit, leaves no worker behind
+    return serve(lambda: load_engine(args), sys.stdin.buffer, sys.stdout.buffer)
 
 
 if __name__ == "__main__":

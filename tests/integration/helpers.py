@@ -11,6 +11,8 @@ import threading
 import time
 from pathlib import Path
 
+from assistant.speech.process import WorkerOptions
+
 BIN = Path(sys.executable).parent / "assistant"
 
 
@@ -81,16 +83,30 @@ class Systemd:
         self.sock.close()
 
 
-# The real worker, except that it hangs (like pyttsx3's loop can) on any text saying HANG.
+# The real worker (Piper or espeak-ng, as its arguments say), except that it hangs (like an
+# engine can) on any text saying HANG.
 HANGING_WORKER = """
 import sys, time
 from assistant.speech import worker
 
-class Hanging(worker.Synthesiser):
+class Hanging:
+    def __init__(self, synth):
+        self.synth = synth
+
+    def __getattr__(self, name):
+        return getattr(self.synth, name)
+
     def synthesise(self, text):
         if "HANG" in text:
             time.sleep(600)
-        return super().synthesise(text)
+        return self.synth.synthesise(text)
 
-sys.exit(worker.serve(lambda: Hanging("", 165, 1.0), sys.stdin.buffer, sys.stdout.buffer))
+args = worker.parse_args(sys.argv[1:])
+engine = lambda: Hanging(worker.load_engine(args))
+sys.exit(worker.serve(engine, sys.stdin.buffer, sys.stdout.buffer))
 """
+
+
+def hanging_worker(options: WorkerOptions | None = None) -> list[str]:
+    """The command of the real worker with these options, made to hang on text saying HANG."""
+    return [sys.executable, "-c", HANGING_WORKER, *(options or WorkerOptions()).args()]

@@ -52,6 +52,7 @@ def test_doctor_splits_anonymous_and_file_backed_memory() -> None:
     report = json.loads(assistant("doctor", "--json").stdout)
     checks = {c["name"]: c for c in report["checks"]}
     assert checks["model"]["status"] == "ok" and checks["espeak-ng"]["status"] == "ok"
+    assert checks["voice"]["status"] == "ok" and checks["voice"]["detail"].startswith("piper, ")
     assert {"audio", "clock"} <= set(checks)
     model = report["model"]
     assert model["size_bytes"] > 50_000_000

@@ -135,9 +135,8 @@ def test_every_hostile_feed_at_once_leaves_only_capped_plain_text(
     with HttpFetcher(limits) as fetcher:
 
         def context(_name: str, _clock: object) -> SkillContext:
-            ctx = fake_context(FixedClock(datetime(2026, 5, 1, 12, 0)), skill_state, llm, speaker)
-            ctx.http = fetcher
-            return ctx
+            moment = FixedClock(datetime(2026, 5, 1, 12, 0))
+            return fake_context(moment, skill_state, llm, speaker, fetcher, app_state=state_dir)
 
         runner = Runner(plan, context, Journal(state_dir / "journal.jsonl"))
         for _ in range(ROUNDS):

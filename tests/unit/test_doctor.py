@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 from assistant.config import Config
 from assistant.doctor import (
+    Check,
     check_audio,
     check_clock,
     check_espeak,
     check_feeds,
     check_model,
+    check_voice,
     checks_text,
     human_bytes,
 )
@@ -24,12 +27,14 @@ RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
 
 def test_the_model_must_be_a_gguf_file(tmp_path: Path) -> None:
     good, bad = tmp_path / "good.gguf", tmp_path / "bad.gguf"
-    good.write_bytes(b"GGUF" + bytes(2048))
+    # The smallest whole GGUF: magic, version 3, no tensors, no metadata (config accepts it).
+    good.write_bytes(b"GGUF" + struct.pack("<IQQ", 3, 0, 0) + bytes(2024))
     bad.write_bytes(b"<html>not a model</html>")
     config = Config.model_validate({"llm": {"model": str(good)}})
     ok = check_model(config, Path)
     assert ok.status == "ok" and "2.0 KiB GGUF" in ok.detail
-    config = Config.model_validate({"llm": {"model": str(bad)}})
+    # check-config refuses it now; doctor must still say so if the file changes afterwards.
+    config.llm.model = str(bad)
     assert check_model(config, Path).status == "fail"
 
     def missing(name: str) -> Path:
@@ -78,3 +83,18 @@ def test_bytes_in_human_units() -> None:
         "93.0 MiB",
         "3.0 GiB",
     ]
+
+
+def test_the_voice_check_names_the_engine_and_the_fallback(tmp_path: Path) -> None:
+    piper = check_voice(Config())
+    assert (
+        piper.status == "ok" and piper.detail == "piper, en_US-joe-medium (en_US-joe-medium.onnx)"
+    )
+    missing = Config.model_validate({"speech": {"voice": "en_GB-nobody-low"}})
+    gone = check_voice(missing, tmp_path / "voices")
+    assert gone.status == "warn" and gone.detail.endswith(": espeak-ng speaks")
+    assert "no Piper voice 'en_GB-nobody-low'" in gone.detail and "assistant voices" in gone.remedy
+    uninstalled = check_voice(Config(), installed=lambda name: False)
+    assert uninstalled.status == "warn" and uninstalled.remedy == "pip install piper-tts"
+    espeak = Config.model_validate({"speech": {"engine": "espeak", "voice": "en-gb"}})
+    assert check_voice(espeak) == Check("voice", "ok", "espeak-ng, voice en-gb")

@@ -67,7 +67,7 @@ def test_bm25_only_when_memory_is_short(notes: Path, state_dir: Path) -> None:
     embedder = FakeEmbedder()
     with _store(state_dir, embedder) as store:
         index_paths(store, [notes])
-        store.section = RetrievalSection(min_available_mb=10**9)
+        store.section = RetrievalSection(min_available_mb=1 << 20)
         calls = embedder.calls
         result = store.search("pancake batter", 2)
     assert (result.mode, result.reason) == ("bm25", "memory short")

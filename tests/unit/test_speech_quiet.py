@@ -9,7 +9,7 @@ import pytest
 
 from assistant.config import load_config
 from assistant.errors import ConfigError
-from assistant.speech.build import build_espeak_speaker
+from assistant.speech.build import build_worker_speaker
 from assistant.speech.quiet import QuietHours, parse_quiet_hours
 from assistant.speech.sinks import WavLimits
 
@@ -82,7 +82,7 @@ def test_the_speaker_is_built_from_the_section(tmp_path: Path) -> None:
         "[speech]\nsink = 'wav'\nkeep_wav_files = 3\nwav_max_mb = 1.5\nwav_max_age_days = 2\n"
         "quiet_hours = ''\nquiet_hours_skills = ['alarm']\nurgent_cuts_queue = false\n"
     )
-    speaker = build_espeak_speaker(load_config(cfg).speech, tmp_path / "wav")
+    speaker = build_worker_speaker(load_config(cfg).speech, tmp_path / "wav")
     assert speaker.sink == "wav" and speaker.quiet_hours is None
     assert speaker.wav_dir.limits == WavLimits(3, 1572864, 172800.0)
     assert speaker.quiet_hours_skills == {"alarm"} and speaker.urgent_cuts_queue is False

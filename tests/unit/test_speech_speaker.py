@@ -20,9 +20,9 @@ import pytest
 from assistant.clock import FixedClock
 from assistant.errors import ModelError, SpeechError
 from assistant.speech.base import SkillSpeaker
-from assistant.speech.espeak import EspeakSpeaker
 from assistant.speech.process import WorkerProcess
 from assistant.speech.quiet import parse_quiet_hours
+from assistant.speech.speaker import WorkerSpeaker
 from assistant.testing import FakeSpeaker
 
 FAKE_WORKER = """
@@ -56,7 +56,7 @@ def played(tmp_path: Path) -> Path:
     return folder
 
 
-def make(tmp_path: Path, played: Path, **kw: object) -> EspeakSpeaker:
+def make(tmp_path: Path, played: Path, **kw: object) -> WorkerSpeaker:
     options: dict[str, object] = {
         "worker": [sys.executable, "-c", FAKE_WORKER],
         "player": [sys.executable, "-c", COPYING_PLAYER, str(played)],
@@ -66,23 +66,23 @@ def make(tmp_path: Path, played: Path, **kw: object) -> EspeakSpeaker:
         "clock": at(12),
     }
     options.update(kw)
-    return EspeakSpeaker(tmp_path / "wav", **options)  # type: ignore[arg-type]
+    return WorkerSpeaker(tmp_path / "wav", **options)  # type: ignore[arg-type]
 
 
 @pytest.fixture
-def speaker(tmp_path: Path, played: Path) -> Iterator[EspeakSpeaker]:
+def speaker(tmp_path: Path, played: Path) -> Iterator[WorkerSpeaker]:
     s = make(tmp_path, played)
     yield s
     s.close()
 
 
-def printed(speaker: EspeakSpeaker) -> str:
+def printed(speaker: WorkerSpeaker) -> str:
     out = speaker.text.out
     assert isinstance(out, io.StringIO)
     return out.getvalue()
 
 
-def test_by_day_it_plays_each_sentence_on_the_device(speaker: EspeakSpeaker, played: Path) -> None:
+def test_by_day_it_plays_each_sentence_on_the_device(speaker: WorkerSpeaker, played: Path) -> None:
     spoken = speaker.say("One. Two. Three.", skill="clock")
     assert (spoken.sink, spoken.sentences, spoken.quiet, spoken.wav) == ("device", 3, False, None)
     assert len(list(played.iterdir())) == 3

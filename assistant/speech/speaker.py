@@ -1,4 +1,4 @@
-"""The real speaker: espeak-ng in one long-lived worker process behind one queue."""
+"""The real speaker: Piper or espeak-ng in one long-lived worker process behind one queue."""
 
 from __future__ import annotations
 
@@ -17,11 +17,12 @@ from assistant.clock import Clock, SystemClock, load_timezone
 from assistant.errors import SpeechError
 from assistant.speech.audio import playback_device_present
 from assistant.speech.base import Sink, Spoken
-from assistant.speech.process import WorkerProcess, worker_command
+from assistant.speech.process import WorkerOptions, WorkerProcess, worker_command
 from assistant.speech.queue import SpeechQueue, Utterance
 from assistant.speech.quiet import QuietHours
 from assistant.speech.sentences import SentenceSplitter
 from assistant.speech.sinks import Player, TextOut, WavDir, WavLimits, WavOut
+from assistant.text import escape_controls
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,8 @@ class _Route:
     quiet: bool = False
 
 
-class EspeakSpeaker:
-    """Speaks through pyttsx3 + espeak-ng in a worker process that is killed if it hangs.
+class WorkerSpeaker:
+    """Speaks through Piper (or espeak-ng) in a worker process that is killed if it hangs.
 
     The worker and the queue's owner thread start with the first utterance (or `start()`);
     `close()` ends both. A context manager.
@@ -50,9 +51,7 @@ class EspeakSpeaker:
         wav_dir: Path,
         *,
         sink: str = "auto",
-        voice: str = "",
-        rate: int = 165,
-        volume: float = 1.0,
+        options: WorkerOptions | None = None,
         timeout_s: float = 30.0,
         wav_limits: WavLimits | None = None,
         keep_wav_files: int | None = None,
@@ -77,9 +76,7 @@ class EspeakSpeaker:
         self.max_queue = max_queue
         self.clock = clock or SystemClock(load_timezone(""))
         self.text = TextOut(text_out if text_out is not None else sys.stdout)
-        self.worker = WorkerProcess(
-            worker or worker_command(voice, rate, volume), timeout_s=timeout_s
-        )
+        self.worker = WorkerProcess(worker or worker_command(options), timeout_s=timeout_s)
         self.player = Player(player)
         # Detected now, reported at the first utterance (so that CLI commands stay quiet).
         wants_device = sink in ("auto", "device")
@@ -100,6 +97,8 @@ class EspeakSpeaker:
 
     def start(self) -> None:
         """Start the queue's thread and the worker now, not at the first utterance."""
+        if self.wanted_sink == "text":
+            return  # the text sink never needs a voice
         self._started().call(self.worker.start)
 
     def _started(self) -> SpeechQueue:
@@ -140,7 +139,7 @@ class EspeakSpeaker:
         route = self._route(wav, skill)
         if route.sink == "text":
             text = "".join(pieces)
-            log.info("saying (text): %s", text)
+            log.info("saying (text): %s", escape_controls(text))
             self.text.print(text)
             return Spoken(text=text, sink="text", ms=_ms(start), quiet=route.quiet)
         utt = Utterance(wav=route.wav, play=route.play, urgent=urgent, started=start)
@@ -160,7 +159,7 @@ class EspeakSpeaker:
             for sentence in splitter.flush():
                 queue.put(utt, sentence)
         except BaseException:
-            log.warning("the text to speak broke off after: %s", "".join(parts))
+            log.warning("the text to speak broke off after: %s", escape_controls("".join(parts)))
             raise
         finally:
             queue.end(utt)  # what was complete is still spoken
@@ -170,7 +169,8 @@ class EspeakSpeaker:
     def _finish(self, utt: Utterance, route: _Route, text: str, start: float) -> Spoken:
         """Log, print, rotate and report one finished utterance."""
         sink: Sink = "wav" if utt.moved_to_wav else route.sink
-        log.info("said (%s%s): %s", sink, ", quiet hours" if route.quiet else "", text)
+        quiet = ", quiet hours" if route.quiet else ""
+        log.info("said (%s%s): %s", sink, quiet, escape_controls(text))
         if route.print_text or utt.moved_to_wav or utt.failures:
             self.text.print(text)  # the text sink: nothing is lost, even when audio failed
         if (route.rotate or utt.moved_to_wav) and utt.wav_path is not None:
@@ -244,7 +244,7 @@ class EspeakSpeaker:
         self.worker.close()
         self.player.close()
 
-    def __enter__(self) -> EspeakSpeaker:
+    def __enter__(self) -> WorkerSpeaker:
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -252,7 +252,7 @@ class EspeakSpeaker:
 
 
 def list_voices(timeout_s: float = 20.0) -> list[str]:
-    """Return the installed voices as `id<TAB>name<TAB>languages` lines."""
+    """Return espeak-ng's installed voices as `id<TAB>name<TAB>languages` lines."""
     cmd = [sys.executable, "-m", "assistant.speech.worker", "--list-voices"]
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, check=True)
