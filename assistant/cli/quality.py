@@ -48,7 +48,13 @@ def cmd_eval_skills(args: argparse.Namespace) -> int:
         for backend, llm in _engines(args, config, paths.state):
             try:
                 with tempfile.TemporaryDirectory(prefix="eval-skills-") as tmp:
-                    options = EvalOptions(args.limit, exemplars, Path(tmp))
+                    options = EvalOptions(
+                        args.limit,
+                        exemplars,
+                        Path(tmp),
+                        configs={"ask": config.retrieval.model_dump()},
+                        cache_dir=paths.cache,
+                    )
                     result = evaluate_skills(llm, skills, options)
             finally:
                 llm.close()

@@ -70,7 +70,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
         section = app.config.retrieval
         with build_store(section, app.paths.state, cache_dir=app.paths.cache) as store:
             answer = ask(
-                store, app.llm, args.question, top_k=section.ask_top_k, seed=app.config.llm.seed
+                store,
+                app.llm,
+                args.question,
+                top_k=section.ask_top_k,
+                min_relevance=section.ask_min_relevance,
+                candidates=section.ask_candidates,
+                seed=app.config.llm.seed,
             )
         if not args.no_speak:
             app.speaker.say(answer.spoken)
@@ -80,6 +86,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         sources = [{"path": h.path, "heading": h.heading, "score": h.score} for h in answer.sources]
         out = {
             "answer": answer.answer,
+            "answered": answer.answered,
             "mode": answer.mode,
             "sources": sources,
             "spoken": answer.spoken,

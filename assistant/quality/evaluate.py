@@ -37,6 +37,7 @@ METRICS = (
 # skill name -> "module:function" of its evaluator; other skills add their line here.
 EVALUATORS: dict[str, str] = {
     "clock": "assistant.quality.clockeval:evaluate_clock",
+    "ask": "assistant.quality.ask_eval:evaluate_ask_skill",
     "seuss-news": "assistant.quality.newseval:evaluate_seuss",
     "fake-quote": "assistant.quality.newseval:evaluate_fake_quote",
     "hn-troll": "assistant.quality.newseval:evaluate_hn_troll",
@@ -56,8 +57,11 @@ class EvalOptions:
     exemplars: Exemplars = field(default_factory=ExemplarBanks)
     # A scratch dir for skills' state during the run.
     state_dir: Path = Path(".")
-    # Skill config overrides by skill name, e.g. {"clock": {"examples": "fixed"}}.
+    # Skill config overrides by skill name, e.g. {"clock": {"examples": "fixed"}}; for
+    # "ask", the [retrieval] section.
     configs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Where rebuildable files live (the ONNX export of MiniLM); None: under state_dir.
+    cache_dir: Path | None = None
 
 
 Evaluator = Callable[[LLM, EvalOptions], dict[str, Any]]

@@ -15,6 +15,11 @@ class Hit:
     text: str
     score: float
     kind: str
+    # How well the chunk fits the query on an absolute scale (the fused score only ranks):
+    # the cosine of query and chunk embeddings (None when BM25 alone answered), and the
+    # IDF-weighted share of the query's words that the chunk (with its heading) contains.
+    similarity: float | None = None
+    coverage: float | None = None
 
 
 @dataclass(frozen=True)

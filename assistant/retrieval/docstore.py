@@ -173,6 +173,17 @@ class DocStore:
         )
         return {r[0]: ChunkRow(*r) for r in rows}
 
+    def get_vectors(self, ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """The cached vectors of these chunks (chunks without one are left out)."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._query(
+            f"SELECT id, vector FROM chunks WHERE id IN ({marks}) AND vector IS NOT NULL",
+            list(ids),
+        )
+        return {r[0]: np.frombuffer(r[1], np.float32) for r in rows}
+
     def count(self) -> int:
         """The number of chunks."""
         return int(self._query("SELECT count(*) FROM chunks")[0][0])

@@ -44,6 +44,12 @@ class RetrievalSection(Section):
     keep_generations: int = Field(2, ge=1, le=20)
     index_headlines: bool = True
     ask_top_k: int = Field(3, ge=1, le=20)
+    # `ask` declines ("Your notes don't mention that.") when the best chunk's relevance
+    # (0.6 x embedding cosine + 0.4 x IDF-weighted share of the question's words in it) is
+    # below this. Tuned on the dev QA set in tests/data/qa (docs/retrieval.md).
+    ask_min_relevance: float = Field(0.53, ge=0, le=1)
+    # Generated answers tried before quoting the note's best sentence.
+    ask_candidates: int = Field(2, ge=1, le=8)
 
     @model_validator(mode="after")
     def _consistent(self) -> RetrievalSection:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,46 @@ import numpy as np
 from assistant.retrieval.errors import StoreError
 
 Ranked = tuple[np.ndarray, np.ndarray]
+# Words (stemmed) that ask rather than name what is asked about; bm25s's English stop words
+# keep most of them, and notes rarely contain them, so they would count against every note.
+QUESTION_WORDS = frozenset(
+    {
+        "what",
+        "when",
+        "where",
+        "who",
+        "whom",
+        "whose",
+        "which",
+        "whi",
+        "how",
+        "doe",
+        "do",
+        "did",
+        "done",
+        "much",
+        "mani",
+        "my",
+        "our",
+        "we",
+        "us",
+        "i",
+        "per",
+        "should",
+        "would",
+        "could",
+        "can",
+        "have",
+        "has",
+        "is",
+        "are",
+        "was",
+        "were",
+        "tell",
+        "me",
+        "pleas",
+    }
+)
 _STEMMER_LOCK = threading.Lock()
 _STEMMER: Any = None
 
@@ -75,6 +116,18 @@ class SparseIndex:
         scores = np.asarray(self._bm25.get_scores(words), dtype=np.float32)
         return top_k(scores, k)
 
+    def idf(self, terms: list[str]) -> list[float]:
+        """BM25's IDF of each (tokenized) term; a term no chunk contains gets the highest."""
+        n = self.size
+        vocab = self._bm25.vocab_dict if n else {}
+        indptr = self._bm25.scores["indptr"] if n else None
+        out = []
+        for term in terms:
+            tid = vocab.get(term)
+            df = 0 if tid is None or indptr is None else int(indptr[tid + 1] - indptr[tid])
+            out.append(math.log(1 + (n - df + 0.5) / (df + 0.5)))
+        return out
+
     def save(self, folder: Path) -> None:
         """Write the index files into `folder`."""
         if self.size:
@@ -102,3 +155,20 @@ def top_k(scores: np.ndarray, k: int) -> Ranked:
         positive = positive[part]
     order = positive[np.argsort(-scores[positive], kind="stable")]
     return order.astype(np.int64), scores[order]
+
+
+class Coverage:
+    """How much of a query a text contains: the IDF-weighted share of the query's words
+    (stemmed, without stop words) that occur in it. 1.0 for a query with no such words."""
+
+    def __init__(self, query: str, index: SparseIndex) -> None:
+        terms = sorted(set(tokenize([query])[0]) - QUESTION_WORDS)
+        self.weights = dict(zip(terms, index.idf(terms), strict=True))
+        self.total = sum(self.weights.values())
+
+    def of(self, text: str) -> float:
+        """The share of the query's IDF mass that `text` covers, 0..1."""
+        if not self.total:
+            return 1.0
+        found = set(tokenize([text])[0])
+        return sum(w for t, w in self.weights.items() if t in found) / self.total

@@ -23,6 +23,7 @@ from assistant.retrieval.errors import EmbedderError, StoreError
 from assistant.retrieval.generations import current_name, load_generation, write_generation
 from assistant.retrieval.hybrid import DenseOptions, Fusion, HybridIndex
 from assistant.retrieval.settings import RetrievalSection
+from assistant.retrieval.sparse import Coverage
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -96,9 +97,20 @@ class Store:
             vector, reason = self._query_vector(query)
         embedded = time.perf_counter()
         pairs = index.search(query, vector, k, self.fusion)
-        rows = self.docs.get_chunks([i for i, _ in pairs])
+        ids = [i for i, _ in pairs]
+        rows = self.docs.get_chunks(ids)
+        cosines = self._similarities(ids, vector)
+        fit = Coverage(query, index.sparse)
         hits = [
-            Hit(r.path, r.heading, r.text, round(score, 6), r.kind)
+            Hit(
+                r.path,
+                r.heading,
+                r.text,
+                round(score, 6),
+                r.kind,
+                similarity=cosines.get(i),
+                coverage=round(fit.of(f"{r.heading}\n{r.text}"), 4),
+            )
             for i, score in pairs
             if (r := rows.get(i)) is not None
         ]
@@ -106,6 +118,13 @@ class Store:
         mode = "hybrid" if vector is not None else "bm25"
         timings = {"embed_ms": (embedded - started) * 1e3, "total_ms": (done - started) * 1e3}
         return SearchResult(hits=hits, mode=mode, reason=reason, timings=timings)
+
+    def _similarities(self, ids: list[int], vector: np.ndarray | None) -> dict[int, float]:
+        """Cosines of the query and each chunk (vectors are unit length); none without a vector."""
+        if vector is None:
+            return {}
+        vectors = self.docs.get_vectors(ids)
+        return {i: round(float(v @ vector), 4) for i, v in vectors.items() if v.size == vector.size}
 
     def _query_vector(self, query: str) -> tuple[np.ndarray | None, str | None]:
         assert self.embedder is not None

@@ -18,6 +18,7 @@ def test_ask_on_an_empty_store_knows_nothing_yet() -> None:
     done = assistant("ask", "What is the tyre pressure?", "--no-speak", "--json")
     out = json.loads(done.stdout)
     assert out["answer"] == "I don't know anything about that yet."
+    assert out["answered"] is False
     assert out["sources"] == []
 
 
@@ -33,7 +34,8 @@ def test_index_then_ask_cites_the_note(tmp_path: Path, state_dir: Path) -> None:
     question = "How often should I water the tomatoes?"
     done = assistant("ask", question, "--no-speak", "--json", timeout=900)
     out = json.loads(done.stdout)
-    assert set(out) >= {"answer", "mode", "sources"}
+    assert set(out) >= {"answer", "answered", "mode", "sources"}
+    assert out["answered"] is True
     assert out["mode"] == "hybrid"
     assert out["answer"].strip()
     best = out["sources"][0]

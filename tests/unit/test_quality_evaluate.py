@@ -78,7 +78,7 @@ def test_counting_llm_counts_streamed_pieces() -> None:
 def test_cli_errors_name_the_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = write_config(tmp_path / "a.toml", '[retrieval]\nembedder = "none"\n')
     assert main(["--config", str(config), "eval", "skills", "--skill", "nope"]) == 1
-    assert "--skill nope: no eval set for this skill (known: clock" in capsys.readouterr().err
+    assert "--skill nope: no eval set for this skill (known: ask, clock" in capsys.readouterr().err
     assert main(["--config", str(config), "eval", "skills", "--backend", "remote"]) == 1
     assert "--backend remote: [llm] url is not set" in capsys.readouterr().err
     with pytest.raises(SystemExit):

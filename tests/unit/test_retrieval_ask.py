@@ -1,11 +1,14 @@
-"""Grounded answers with the fake LLM."""
+"""`ask` with the fake LLM: threshold, decline, grounding, extractive fallback, no scaffolding."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
-from assistant.retrieval.ask import KNOW_NOTHING, ask
+import pytest
+
+from assistant.retrieval.ask import DECLINE, KNOW_NOTHING, answer_from, ask, relevance
+from assistant.retrieval.base import Hit, SearchResult
 from assistant.retrieval.embedder import FakeEmbedder
 from assistant.retrieval.indexer import index_paths
 from assistant.retrieval.settings import RetrievalSection
@@ -13,39 +16,156 @@ from assistant.retrieval.store import Store, build_store
 from assistant.testing import FakeLLM
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "retrieval"
+WIFI = """# Home wifi
+
+## Main network
+
+Network name: Hartley-Home
+Password: maple-Otter-8812
+
+## Guest network
+
+Network name: Hartley-Guest
+Password: sunny-Kite-2290
+
+For visitors and the babysitter.
+"""
+GUEST = "What is the guest wifi password?"
 
 
 def _indexed(state: Path, tmp: Path) -> Store:
     shutil.copytree(FIXTURES / "notes", tmp / "notes")
+    (tmp / "notes" / "wifi.md").write_text(WIFI)
     store = build_store(RetrievalSection(), state, embedder=FakeEmbedder())
     index_paths(store, [tmp / "notes"])
     return store
 
 
-def test_a_grounded_answer_is_spoken_with_its_source(state_dir: Path, tmp_path: Path) -> None:
+def _hit(text: str, similarity: float | None, coverage: float) -> Hit:
+    return Hit("eye.md", "Optician", text, 0.3, "note", similarity, coverage)
+
+
+def test_a_grounded_answer_is_spoken_with_its_one_source(state_dir: Path, tmp_path: Path) -> None:
     llm = FakeLLM(["Water them every second morning."])
     with _indexed(state_dir, tmp_path) as store:
-        answer = ask(store, llm, "How often do I water the tomatoes?")
+        answer = ask(store, llm, "How often do I water the tomatoes?", min_relevance=0.0)
     assert answer.answer == "Water them every second morning."
     assert answer.spoken == "From your notes on Tomatoes: Water them every second morning."
-    assert not answer.fallback
-    assert answer.mode == "hybrid"
-    assert answer.sources[0].heading == "Vegetables > Tomatoes"
+    assert (answer.answered, answer.fallback, answer.mode) == (True, False, "hybrid")
+    assert [h.heading for h in answer.sources] == ["Vegetables > Tomatoes"]
     prompt = llm.calls[0][0][1]["content"]
     assert "seaweed fertiliser" in prompt
+    assert "[1]" not in prompt and "your notes on" not in prompt
+    assert "Courgettes" not in prompt  # only the cited chunk, nothing to mix in
     assert prompt.endswith("Question: How often do I water the tomatoes?\nAnswer:")
 
 
-def test_an_ungrounded_answer_falls_back_to_quoting_the_best_chunk(
+def test_the_main_password_is_rejected_for_the_guest_question(
     state_dir: Path, tmp_path: Path
 ) -> None:
-    llm = FakeLLM(["Bananas grow quickly everywhere.", "I don't know."])
+    llm = FakeLLM(["The password is maple-Otter-8812.", "It is sunny-Kite-2290."])
     with _indexed(state_dir, tmp_path) as store:
-        answer = ask(store, llm, "How often do I water the tomatoes?")
+        answer = ask(store, llm, GUEST, min_relevance=0.0)
+    assert answer.sources[0].heading == "Home wifi > Guest network"
+    assert answer.answer == "It is sunny-Kite-2290."
+    assert answer.attempts == 2
+    assert "grounded: not in the cited note: maple-Otter-8812" in answer.failures[0]
+
+
+def test_with_no_grounded_candidate_the_best_sentence_is_quoted(
+    state_dir: Path, tmp_path: Path
+) -> None:
+    llm = FakeLLM(["The password is maple-Otter-8812.", "I don't know that."])
+    with _indexed(state_dir, tmp_path) as store:
+        answer = ask(store, llm, GUEST, min_relevance=0.0, candidates=2)
+    assert answer.fallback and answer.answered
+    assert answer.answer == "Password: sunny-Kite-2290"
+    assert answer.spoken == "From your notes on Guest network: Password: sunny-Kite-2290"
+    assert "not-declining: declines" in answer.failures[1]
+
+
+def test_a_candidate_that_misses_the_notes_answer_is_not_taken(
+    state_dir: Path, tmp_path: Path
+) -> None:
+    llm = FakeLLM(["The guest network is for visitors."])
+    with _indexed(state_dir, tmp_path) as store:
+        answer = ask(store, llm, GUEST, min_relevance=0.0, candidates=1)
     assert answer.fallback
-    assert len(llm.calls) == 2
-    assert answer.answer.startswith("Water the tomatoes every second morning.")
-    assert answer.spoken.startswith("From your notes on Tomatoes: ")
+    assert "answers: misses the note's answer" in answer.failures[0]
+
+
+def test_a_date_from_another_sentence_of_the_chunk_is_not_taken() -> None:
+    plans = (
+        "Sunday 13 April: tram 28 and the castle.\n"
+        "Day trip to Sintra on Tuesday 15 April: train from Rossio at 09:11.\n"
+        "Thursday 17 April: Belem, custard tarts."
+    )
+    hit = Hit("lisbon.md", "Lisbon > Plans", plans, 0.3, "note", 0.7, 1.0)
+    llm = FakeLLM(["The day trip to Sintra is on April 17."])
+    result = SearchResult([hit], "hybrid")
+    answer = answer_from(result, "When is the day trip to Sintra?", llm, min_relevance=0.5)
+    assert answer.fallback
+    assert answer.answer == "Day trip to Sintra on Tuesday 15 April: train from Rossio at 09:11."
+    assert "not in the answering sentence: 17" in answer.failures[0]
+
+
+def test_a_number_of_the_sentence_without_its_words_is_not_an_answer() -> None:
+    dose = "Children's paracetamol: Leo 10 ml, Maya 7.5 ml, at most 4 doses in 24 hours."
+    hit = Hit("allergies.md", "Allergies and medicines", dose, 0.3, "note", 0.7, 1.0)
+    llm = FakeLLM(["The answer is: 4."])
+    question = "How much children's paracetamol can Maya have?"
+    answer = answer_from(SearchResult([hit], "hybrid"), question, llm, min_relevance=0.5)
+    assert answer.fallback and answer.answer == dose
+    assert "answers: says nothing the note says" in answer.failures[0]
+
+
+def test_scaffolding_is_stripped_from_a_generated_answer(state_dir: Path, tmp_path: Path) -> None:
+    llm = FakeLLM(["[1] (your notes on Tomatoes) Answer: Water them every second morning."])
+    with _indexed(state_dir, tmp_path) as store:
+        answer = ask(store, llm, "How often do I water the tomatoes?", min_relevance=0.0)
+    assert answer.answer == "Water them every second morning."
+    assert not answer.fallback
+
+
+def test_below_the_threshold_the_notes_do_not_mention_it(state_dir: Path, tmp_path: Path) -> None:
+    llm = FakeLLM(["The password is 1234."])
+    with _indexed(state_dir, tmp_path) as store:
+        answer = ask(store, llm, "What is the code for the garage door?", min_relevance=0.53)
+    assert answer.answer == DECLINE == "Your notes don't mention that."
+    assert answer.spoken == DECLINE
+    assert (answer.answered, answer.sources, llm.calls) == (False, [], [])
+    assert answer.relevance is not None and answer.relevance < 0.53
+
+
+@pytest.mark.parametrize(
+    ("similarity", "coverage", "answered"),
+    [
+        (0.7, 0.9, True),  # 0.6 x 0.7 + 0.4 x 0.9 = 0.78
+        (0.5, 0.6, True),  # 0.54
+        (0.5, 0.55, False),  # 0.52
+        (0.4, 0.3, False),  # 0.36
+        (None, 0.6, True),  # BM25 alone: coverage only
+        (None, 0.5, False),
+    ],
+)
+def test_the_threshold_blends_similarity_and_coverage(
+    similarity: float | None, coverage: float, answered: bool
+) -> None:
+    hit = _hit("Sarah's eye test: Thursday 22 May at 11:00.", similarity, coverage)
+    llm = FakeLLM(["Sarah's eye test is on 22 May."])
+    result = SearchResult([hit], "hybrid" if similarity is not None else "bm25")
+    answer = answer_from(result, "When is Sarah's eye test?", llm, min_relevance=0.53)
+    assert answer.answered is answered
+    assert answer.relevance == pytest.approx(relevance(hit))
+    assert (answer.answer == DECLINE) is (not answered)
+
+
+def test_a_name_the_question_asks_about_must_be_in_the_chunk() -> None:
+    hit = _hit("Sarah's eye test: Thursday 22 May at 11:00.", 0.9, 1.0)
+    llm = FakeLLM(["It is on 22 May."])
+    result = SearchResult([hit], "hybrid")
+    answer = answer_from(result, "When is Leo's eye test?", llm, min_relevance=0.0)
+    assert (answer.answer, answer.answered, llm.calls) == (DECLINE, False, [])
 
 
 def test_an_empty_store_knows_nothing(state_dir: Path) -> None:
@@ -53,5 +173,4 @@ def test_an_empty_store_knows_nothing(state_dir: Path) -> None:
     with build_store(RetrievalSection(), state_dir, embedder=FakeEmbedder()) as store:
         answer = ask(store, llm, "What is the bike's tyre pressure?")
     assert answer.answer == KNOW_NOTHING
-    assert answer.sources == []
-    assert llm.calls == []
+    assert (answer.sources, answer.answered, llm.calls) == ([], False, [])
