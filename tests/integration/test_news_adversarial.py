@@ -219,15 +219,14 @@ def test_seuss_news_speaks_the_good_feed_while_the_others_misbehave(
     skill = SeussNewsSkill(SeussNewsSkill.Config(feeds=feeds, max_headlines=2))  # type: ignore[arg-type]
     rhyme = "Oh my, oh me, what fun to see, a happy thing for you and me!"
     with HttpFetcher(LIMITS) as fetcher:
-        ctx = fake_context(FixedClock(time_now()), tmp_path, llm=FakeLLM([rhyme]))
-        ctx.http = fetcher
+        ctx = fake_context(FixedClock(time_now()), tmp_path, llm=FakeLLM([rhyme]), http=fetcher)
         started = time.monotonic()
         reply = skill.run(ctx)
         elapsed = time.monotonic() - started
     # Four feeds at a time in parallel: the bad ones cost one or two deadlines, not six.
     assert elapsed < 2 * DEADLINE + SLACK, f"took {elapsed:.1f}s"
     assert [i["source"] for i in reply.data["items"]] == ["BBC News", "BBC News"]
-    assert reply.text.splitlines()[0] == f"From BBC News: {rhyme}"
+    assert reply.text.splitlines()[0].startswith("From BBC News: ")
     assert len(reply.data["failures"]) == 5
 
 

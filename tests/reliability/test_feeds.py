@@ -156,9 +156,8 @@ def test_every_hostile_feed_at_once_leaves_only_capped_plain_text(
             assert any("BBC" in s for s in sources), sources  # a good feed still spoken
             for item in items:
                 assert len(item["headline"]) <= TITLE_CAP and plain(item["headline"])
-                if item["mode"] == "seuss":
-                    said = item["text"].split(": ", 1)[1]
-                    assert len(said.split()) <= MAX_WORDS
+                if item["mode"] == "seuss":  # the real headline, then the model's rhyme
+                    assert len(item["retelling"].split()) <= MAX_WORDS
     said_all = "\n".join(speaker.said)
     # The model obeyed; its answer is never spoken (the headline itself may be read plainly,
     # introduced by its source: that is news, not an instruction).
@@ -166,9 +165,10 @@ def test_every_hostile_feed_at_once_leaves_only_capped_plain_text(
     assert all(plain(line) for line in said_all.splitlines())
     # Web text reaches the model only as quoted data, capped, never the local file.
     for messages, _options in llm.calls:
-        datum = messages[-1]["content"]
+        datum, *rest = messages[-1]["content"].splitlines()
         assert datum.startswith(f"Headline: {OPEN}") and datum.endswith(CLOSE)
         assert len(datum) <= TITLE_CAP + 20 and plain(datum)
+        assert all(line.startswith("End words: ") and plain(line) for line in rest)
     # No write of web text where later prompts read instructions: only the skill's own
     # memory, the headline archive (read back as quoted data) and the run journal change.
     written = sorted(str(p.relative_to(state_dir)) for p in state_dir.rglob("*") if p.is_file())
