@@ -14,6 +14,8 @@ from types import FrameType
 from typing import Any
 
 from assistant.errors import AssistantError, ConfigError
+from assistant.llm.reach import engines_report
+from assistant.precompute import PREPARE_SUFFIX, Precomputer, PrecomputeSettings, warm_engine
 from assistant.runtime import App
 from assistant.scheduler import build_scheduler, schedule_skills
 from assistant.service.api import build_handler
@@ -55,7 +57,14 @@ class Daemon:
         self.wake = threading.Event()
         self.reload_requested = threading.Event()
         self.runner = app.runner(self.stopping)
-        self.scheduler = build_scheduler(app.plan, self.runner, app.clock.tz)
+        self.precompute = Precomputer(
+            self.runner,
+            app.clock,
+            app.journal,
+            PrecomputeSettings.from_section(app.config.service),
+            warm=lambda name: warm_engine(self.app.engine_for(name)),
+        )
+        self.scheduler = build_scheduler(app.plan, self.runner, app.clock.tz, self.precompute)
         self.jumps = JumpDetector(app.config.service.clock_jump_s, monotonic=monotonic, wall=wall)
         self.server: ControlServer | None = None
         self.started_at = datetime.now().astimezone()
@@ -201,7 +210,11 @@ class Daemon:
 
     def snapshot(self) -> Snapshot:
         """The daemon's state now, as plain values for status reports."""
-        jobs = [j for j in self.scheduler.get_jobs() if j.next_run_time is not None]
+        jobs = [
+            j
+            for j in self.scheduler.get_jobs()
+            if j.next_run_time is not None and not j.id.endswith(PREPARE_SUFFIX)
+        ]
         jobs.sort(key=lambda j: j.next_run_time)
         left = None
         if self.hold_deadline is not None:
@@ -222,8 +235,24 @@ class Daemon:
         )
 
     def status(self) -> dict[str, Any]:
-        """What `assistant status` shows."""
-        return build_status(self.snapshot())
+        """What `assistant status` shows, with each engine's reach (a quick probe of remotes)."""
+        answer = build_status(self.snapshot())
+        answer["engines"] = engines_report(self.app.config, self.app.plan)
+        answer["precompute"] = self.precompute_status()
+        return answer
+
+    def precompute_status(self) -> dict[str, Any]:
+        """Each opted-in skill's lead, next prepare time, and what is held for it."""
+        held = self.precompute.state()
+        report: dict[str, Any] = {}
+        for job in self.scheduler.get_jobs():
+            if not job.id.endswith(PREPARE_SUFFIX):
+                continue
+            name = job.id.removesuffix(PREPARE_SUFFIX)
+            when = job.next_run_time.isoformat() if job.next_run_time else None
+            report[name] = {"lead_s": round(self.precompute.lead_s(name), 1),
+                            "next_prepare": when, "held": held.get(name)}  # fmt: skip
+        return report
 
     def trigger(self, skill: str, wait: bool) -> dict[str, Any]:
         """Run an installed skill now, ignoring its schedule; with `wait`, return its outcome."""
@@ -288,7 +317,8 @@ class Daemon:
             return {"ok": False, "error": error, "problems": [str(exc)]}
         new.journal = self.app.journal
         self.runner.update(new.plan, new.context)
-        jobs = schedule_skills(self.scheduler, new.plan, self.runner, new.clock.tz)
+        self.precompute.settings = PrecomputeSettings.from_section(new.config.service)
+        jobs = schedule_skills(self.scheduler, new.plan, self.runner, new.clock.tz, self.precompute)
         self._retired.append(self.app)
         if new.speaker is not self.app.speaker:
             _warm_speech(new.speaker)

@@ -23,3 +23,9 @@ class ServiceSection(Section):
     clock_jump_s: float = Field(30.0, ge=1, le=3600)
     # A job whose run time passed this long ago without running stops the watchdog pings.
     overdue_s: float = Field(60.0, ge=5, le=3600)
+    # Precompute (skills that opt in): start preparing a scheduled run this much earlier
+    # than the slowest recent runs took (their 90th percentile), and this long ahead when
+    # there is no history yet; a prepared reply older than precompute_fresh_s is made again.
+    precompute_margin_s: float = Field(30.0, ge=0, le=3600)
+    precompute_default_s: float = Field(180.0, ge=1, le=3600)
+    precompute_fresh_s: float = Field(900.0, ge=10, le=86400)
