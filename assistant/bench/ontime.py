@@ -94,7 +94,10 @@ def bench_app(state: Path, tok_s: float) -> App:
     feed = state / "bench.rss"
     feed.write_text(FEED, encoding="utf-8")
     config = Config.model_validate(
-        {"speech": {"sink": "wav"}, "skills": {"briefing": {"feeds": [str(feed)]}}}
+        {
+            "speech": {"sink": "wav"},
+            "skills": {"briefing": {"feeds": [str(feed)], "timeout_s": 900}},
+        }
     )
     _registry, plan = load_plan(config)
     clock = SystemClock(load_timezone(""), sync=lambda: True)

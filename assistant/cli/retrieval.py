@@ -19,22 +19,24 @@ def _section(args: argparse.Namespace) -> Any:
 
 def cmd_index(args: argparse.Namespace) -> int:
     """Index notes (Markdown and text) and the headline archive."""
+    from assistant.cli.progress import Spinner
     from assistant.news.archive import archive_path
     from assistant.paths import load_paths
     from assistant.retrieval.indexer import index_paths
-    from assistant.retrieval.progress import TerminalProgress
     from assistant.retrieval.store import build_store
 
     section = _section(args)
     paths = load_paths()
     archive = archive_path(paths.state)
     use_archive = section.index_headlines and not args.no_headlines
-    with build_store(section, paths.state, cache_dir=paths.cache) as store:
+    spinner = Spinner(sys.stderr, enabled=not args.json)
+    spinner.step("reading notes and headlines")
+    with spinner, build_store(section, paths.state, cache_dir=paths.cache) as store:
         report = index_paths(
             store,
             [Path(p) for p in args.paths],
             archive=archive if use_archive else None,
-            progress=TerminalProgress(sys.stderr),
+            progress=spinner.progress,
         )
     out = {
         "added": len(report.added),
@@ -61,25 +63,30 @@ def cmd_index(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer a question from the notes and headlines, citing the source."""
     from assistant.app import build_app, quiet_text
+    from assistant.cli.progress import Spinner, watch_app
     from assistant.config import config_path
     from assistant.retrieval.ask import ask
     from assistant.retrieval.store import build_store
 
     app = build_app(config_path(args.config), text_out=quiet_text())
+    spinner = Spinner(sys.stderr, enabled=not args.json)
+    watch_app(app, spinner)
+    spinner.step("searching notes and headlines")
     try:
         section = app.config.retrieval
-        with build_store(section, app.paths.state, cache_dir=app.paths.cache) as store:
-            answer = ask(
-                store,
-                app.llm,
-                args.question,
-                top_k=section.ask_top_k,
-                min_relevance=section.ask_min_relevance,
-                candidates=section.ask_candidates,
-                seed=app.config.llm.seed,
-            )
-        if not args.no_speak:
-            app.speaker.say(answer.spoken)
+        with spinner:
+            with build_store(section, app.paths.state, cache_dir=app.paths.cache) as store:
+                answer = ask(
+                    store,
+                    app.llm,
+                    args.question,
+                    top_k=section.ask_top_k,
+                    min_relevance=section.ask_min_relevance,
+                    candidates=section.ask_candidates,
+                    seed=app.config.llm.seed,
+                )
+            if not args.no_speak:
+                app.speaker.say(answer.spoken)
     finally:
         app.close()
     if args.json:

@@ -27,10 +27,14 @@ def _failed(answer: dict[str, Any]) -> int:
 
 def cmd_trigger(args: argparse.Namespace) -> int:
     """Ask the running daemon to run a skill now."""
+    from assistant.cli.progress import Spinner
     from assistant.service.client import request_daemon
 
     request = {"command": "trigger", "skill": args.skill, "wait": args.wait}
-    answer = request_daemon(request, timeout=TRIGGER_WAIT_TIMEOUT_S if args.wait else 30.0)
+    spinner = Spinner(sys.stderr, enabled=args.wait and not args.json)
+    spinner.step(f"{args.skill}: running in the daemon (fetching, generating, speaking)")
+    with spinner:
+        answer = request_daemon(request, timeout=TRIGGER_WAIT_TIMEOUT_S if args.wait else 30.0)
     if args.json:
         _print_json(answer)
     if not answer["ok"]:
