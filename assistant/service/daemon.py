@@ -13,6 +13,7 @@ from datetime import datetime
 from types import FrameType
 from typing import Any
 
+from assistant.admission import Admission, Limits
 from assistant.errors import AssistantError, ConfigError
 from assistant.llm.reach import engines_report
 from assistant.precompute import PREPARE_SUFFIX, Precomputer, PrecomputeSettings, warm_engine
@@ -239,7 +240,17 @@ class Daemon:
         answer = build_status(self.snapshot())
         answer["engines"] = engines_report(self.app.config, self.app.plan)
         answer["precompute"] = self.precompute_status()
+        answer["admission"] = self.admission().check().to_json()
         return answer
+
+    def admission(self) -> Admission:
+        """Whether a heavy job may start now: memory, heat, throttling, a briefing under way."""
+        return Admission(Limits.from_section(self.app.config.service), busy=self.briefing_busy)
+
+    def briefing_busy(self) -> list[str]:
+        """Skills that prepare ahead (the briefing...) being prepared or spoken now."""
+        active = [n for n in self.runner.active() if (s := self.app.plan.get(n)) and s.precompute]
+        return sorted(set(self.precompute.preparing()) | set(active))
 
     def precompute_status(self) -> dict[str, Any]:
         """Each opted-in skill's lead, next prepare time, and what is held for it."""

@@ -65,6 +65,10 @@ def status_text(answer: dict[str, Any]) -> str:
     if answer.get("running"):
         lines.append(f"running now: {', '.join(answer['running'])}")
     lines += _engine_lines(answer.get("engines") or {})
+    admission = answer.get("admission")
+    if admission:
+        reasons = "; ".join(admission.get("reasons") or [])
+        lines.append(f"heavy jobs (indexing): {'wait: ' + reasons if reasons else 'may start'}")
     return "\n".join(lines)
 
 

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 import pytest
 
 from assistant.clock import Clock
-from assistant.config import SkillSettings
+from assistant.config import Config, SkillSettings
 from assistant.cron import build_trigger
 from assistant.journal import Journal, RunRecord
 from assistant.precompute import (
@@ -19,13 +19,17 @@ from assistant.precompute import (
     LeadTrigger,
     Precomputer,
     PrecomputeSettings,
+    Prepared,
     estimate_lead_s,
 )
 from assistant.runner import Runner
 from assistant.scheduler import build_scheduler
+from assistant.service.daemon import Daemon
+from assistant.service.text import status_text
 from assistant.skill import Reply, Skill, SkillContext
 from assistant.skillconfig import ConfiguredSkill, SkillPlan
-from assistant.testing import FakeSpeaker, fake_context
+from assistant.testing import FakeSpeaker, FixedClock, fake_context
+from tests.fakeapp import fake_app
 
 DUE = datetime(2026, 12, 1, 7, 30, tzinfo=UTC)
 GATE = threading.Event()
@@ -208,3 +212,29 @@ def test_the_scheduler_adds_prepare_jobs_only_for_skills_that_opt_in(tmp_path: P
     assert ids == ["plain", "told", "told" + PREPARE_SUFFIX]
     scheduler = build_scheduler(pre.runner.plan, pre.runner, UTC)
     assert sorted(job.id for job in scheduler.get_jobs()) == ["plain", "told"]
+
+
+def test_the_daemon_schedules_prepare_jobs_and_reports_them(
+    tmp_path: Path, started: list[Daemon]
+) -> None:
+    config = Config.model_validate(
+        {"assistant": {"greeting": "", "timezone": "UTC"}, "service": {"control_socket": False}}
+    )
+    pre, speaker = make(tmp_path, ManualClock(DUE))
+    app = fake_app(tmp_path, config, pre.runner.plan, speaker, FixedClock(datetime.now(UTC)))
+    daemon = Daemon(app, rebuild=lambda a: a, sync=lambda: True)
+    daemon.start()
+    started.append(daemon)
+    status = daemon.status()
+    # The prepare job is not a "next run"; it is reported under precompute.
+    assert {run["skill"] for run in status["next_runs"]} == {"told", "plain"}
+    told = status["precompute"]["told"]
+    assert set(status["precompute"]) == {"told"} and told["lead_s"] == 180.0
+    next_told = next(r["time"] for r in status["next_runs"] if r["skill"] == "told")
+    gap = datetime.fromisoformat(next_told) - datetime.fromisoformat(told["next_prepare"])
+    assert gap == timedelta(seconds=180)
+    assert status["admission"]["busy"] == [] and "admit" in status["admission"]
+    assert status["engines"]["default"]["skills"] == ["plain", "told"]
+    daemon.precompute._held["told"] = Prepared(DUE, DUE)  # a preparation under way
+    assert daemon.briefing_busy() == ["told"]
+    assert status_text(daemon.status()).count("told is being prepared or spoken") == 1
