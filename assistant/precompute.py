@@ -149,6 +149,18 @@ class Precomputer:
             for name, p in sorted(held.items())
         }
 
+    def report(self, jobs: list[Any]) -> dict[str, Any]:
+        """For `status`: each opted-in skill's lead, next prepare time, and what is held."""
+        held = self.state()
+        out: dict[str, Any] = {}
+        for job in jobs:
+            if job.id.endswith(PREPARE_SUFFIX):
+                name = job.id.removesuffix(PREPARE_SUFFIX)
+                when = job.next_run_time.isoformat() if job.next_run_time else None
+                out[name] = {"lead_s": round(self.lead_s(name), 1), "next_prepare": when,
+                             "held": held.get(name)}  # fmt: skip
+        return out
+
     def prepare(self, name: str, due: datetime | None = None) -> Prepared | None:
         """Warm the model and run `name` for its next scheduled time; hold the result."""
         due = due or self._next_due(name)

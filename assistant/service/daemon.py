@@ -58,13 +58,9 @@ class Daemon:
         self.wake = threading.Event()
         self.reload_requested = threading.Event()
         self.runner = app.runner(self.stopping)
-        self.precompute = Precomputer(
-            self.runner,
-            app.clock,
-            app.journal,
-            PrecomputeSettings.from_section(app.config.service),
-            warm=lambda name: warm_engine(self.app.engine_for(name)),
-        )
+        settings = PrecomputeSettings.from_section(app.config.service)
+        warm = lambda name: warm_engine(self.app.engine_for(name))  # noqa: E731
+        self.precompute = Precomputer(self.runner, app.clock, app.journal, settings, warm)
         self.scheduler = build_scheduler(app.plan, self.runner, app.clock.tz, self.precompute)
         self.jumps = JumpDetector(app.config.service.clock_jump_s, monotonic=monotonic, wall=wall)
         self.server: ControlServer | None = None
@@ -239,7 +235,7 @@ class Daemon:
         """What `assistant status` shows, with each engine's reach (a quick probe of remotes)."""
         answer = build_status(self.snapshot())
         answer["engines"] = engines_report(self.app.config, self.app.plan)
-        answer["precompute"] = self.precompute_status()
+        answer["precompute"] = self.precompute.report(self.scheduler.get_jobs())
         answer["admission"] = self.admission().check().to_json()
         return answer
 
@@ -251,19 +247,6 @@ class Daemon:
         """Skills that prepare ahead (the briefing...) being prepared or spoken now."""
         active = [n for n in self.runner.active() if (s := self.app.plan.get(n)) and s.precompute]
         return sorted(set(self.precompute.preparing()) | set(active))
-
-    def precompute_status(self) -> dict[str, Any]:
-        """Each opted-in skill's lead, next prepare time, and what is held for it."""
-        held = self.precompute.state()
-        report: dict[str, Any] = {}
-        for job in self.scheduler.get_jobs():
-            if not job.id.endswith(PREPARE_SUFFIX):
-                continue
-            name = job.id.removesuffix(PREPARE_SUFFIX)
-            when = job.next_run_time.isoformat() if job.next_run_time else None
-            report[name] = {"lead_s": round(self.precompute.lead_s(name), 1),
-                            "next_prepare": when, "held": held.get(name)}  # fmt: skip
-        return report
 
     def trigger(self, skill: str, wait: bool) -> dict[str, Any]:
         """Run an installed skill now, ignoring its schedule; with `wait`, return its outcome."""
