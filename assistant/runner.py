@@ -164,10 +164,13 @@ class Runner:
         finally:
             with self._lock:
                 self._active[name] -= 1
+                outermost = self._active[name] == 0
             # llama-cpp-python's streaming leaves reference cycles holding logits arrays
             # (about 6 MB every few runs); collect them now rather than at the collector's
-            # next full pass, so a long-lived daemon's memory stays flat.
-            gc.collect()
+            # next full pass, so a long-lived daemon's memory stays flat. Once per run: `run`
+            # counts around `produce` and `deliver`, and a prepared reply waits in between.
+            if outermost:
+                gc.collect()
 
     def _run(self, name: str, clock: Clock | None) -> RunResult:
         """Build and run the skill in its own thread, waiting at most its timeout."""
