@@ -128,4 +128,3 @@ class Journal:
             self.path.replace(self.path.with_suffix(".jsonl.1"))
         with self.path.open("a", encoding="utf-8") as f:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
-
