@@ -13,6 +13,7 @@ journal). Lateness is the first audio minus the scheduled time; the result holds
 from __future__ import annotations
 
 import io
+import shutil
 import statistics
 import tempfile
 import threading
@@ -130,6 +131,11 @@ def make_cold(app: App) -> bool:
     return False
 
 
+def forget_spoken(app: App) -> None:
+    """Forget which headlines were said: otherwise later runs skip them and do less work."""
+    shutil.rmtree(app.paths.state / "skills", ignore_errors=True)
+
+
 def _sleep_until(moment: datetime) -> None:
     while (left := (moment - datetime.now().astimezone()).total_seconds()) > 0:
         time.sleep(min(left, 0.5))
@@ -140,6 +146,7 @@ def one_round(
 ) -> tuple[RunRecord, RunRecord, float]:
     """One run each way; their journal records and how far ahead precompute started (given,
     or learned as the daemon does: the at-time runs so far at the 90th percentile + margin)."""
+    forget_spoken(app)
     due = datetime.now().astimezone() + timedelta(seconds=1)
     _sleep_until(due)
     pre.at_time("briefing", due)
@@ -149,6 +156,7 @@ def one_round(
         took = [r.timings.get("run_ms", 0.0) / 1000 for r in history]
         ahead_s = round(percentile(took, PERCENTILE) + pre.settings.margin_s, 1)
     make_cold(app)
+    forget_spoken(app)
     due = datetime.now().astimezone() + timedelta(seconds=ahead_s)
     preparing = threading.Thread(target=pre.prepare, args=["briefing", due], daemon=True)
     preparing.start()
