@@ -17,6 +17,7 @@ from assistant.llm.base import LLM
 from assistant.llm.local import LocalEngine
 from assistant.llm.models import resolve_model
 from assistant.llm.remote import CascadeEngine, RemoteEngine
+from assistant.llm.settings import DEFAULT_ENGINE, EngineSettings
 from assistant.news.service import NewsService
 from assistant.paths import load_paths
 from assistant.quality.exemplars import ExemplarBanks
@@ -69,9 +70,12 @@ def greeting_problems(config: Config, registry: Registry) -> list[str]:
     ]
 
 
-def build_local_engine(config: Config, model: str, state: Path) -> LocalEngine:
-    """The llama.cpp engine for `model` with the config's threads, context and cache."""
-    s = config.llm
+def build_local_engine(
+    config: Config, model: str, state: Path, section: EngineSettings | None = None
+) -> LocalEngine:
+    """The llama.cpp engine for `model` with the threads, context and cache of `section`
+    (default: [llm])."""
+    s = section or config.llm
     return LocalEngine(
         resolve_model(model),
         threads=s.threads,
@@ -84,11 +88,11 @@ def build_local_engine(config: Config, model: str, state: Path) -> LocalEngine:
     )
 
 
-def build_llm(config: Config, state: Path) -> LLM:
-    """The engine the config asks for: local, or remote with the local one as fallback."""
-    s = config.llm
+def build_llm(config: Config, state: Path, section: EngineSettings | None = None) -> LLM:
+    """The engine `section` (default: [llm]) asks for: local, or remote with a local fallback."""
+    s = section or config.llm
     if s.backend == "local":
-        return build_local_engine(config, s.model, state)
+        return build_local_engine(config, s.model, state, s)
     remote = RemoteEngine(
         s.url,
         s.model,
@@ -98,7 +102,22 @@ def build_llm(config: Config, state: Path) -> LLM:
     )
     if not s.local_model:
         return remote
-    return CascadeEngine([remote, build_local_engine(config, s.local_model, state)])
+    return CascadeEngine([remote, build_local_engine(config, s.local_model, state, s)])
+
+
+def build_engines(
+    config: Config, state: Path, default: LLM, old: App | None = None
+) -> dict[str, LLM]:
+    """Every named engine, built once and shared by the skills that use it; `old`'s engines
+    are kept where their section did not change, so that a reload reloads no model."""
+    engines: dict[str, LLM] = {DEFAULT_ENGINE: default}
+    for name, section in config.llm.engines.items():
+        kept = old.config.llm.engines.get(name) if old is not None else None
+        if old is not None and kept == section and name in old.engines:
+            engines[name] = old.engines[name]
+        else:
+            engines[name] = build_llm(config, state, section)
+    return engines
 
 
 def build_clock(config: Config) -> SystemClock:
@@ -128,6 +147,7 @@ def build_app(
     text_out: TextIO | None = None,
     llm: LLM | None = None,
     speaker: Speaker | None = None,
+    old: App | None = None,
 ) -> App:
     """Load and check the config, then build every part; raise ConfigError before anything
     starts."""
@@ -135,12 +155,14 @@ def build_app(
     paths = load_paths()
     clock = build_clock(config)
     http = HttpFetcher(config.news.fetch_limits())
+    default = llm or build_llm(config, paths.state)
     return App(
         config=config,
         config_path=config_path,
         registry=registry,
         plan=plan,
-        llm=llm or build_llm(config, paths.state),
+        llm=default,
+        engines=build_engines(config, paths.state, default, old),
         speaker=speaker or build_speaker(config, paths.state, text_out, clock),
         clock=clock,
         http=http,
@@ -166,9 +188,12 @@ def rebuild_app(old: App) -> App:
     """
     importlib.invalidate_caches()
     config = load_config(old.config_path)
-    llm = old.llm if config.llm == old.config.llm else None
+    same = config.llm.model_dump(exclude={"engines"}) == old.config.llm.model_dump(
+        exclude={"engines"}
+    )
+    llm = old.llm if same else None
     speaker = old.speaker if config.speech == old.config.speech else None
-    return build_app(old.config_path, llm=llm, speaker=speaker)
+    return build_app(old.config_path, llm=llm, speaker=speaker, old=old)
 
 
 def quiet_text() -> TextIO:

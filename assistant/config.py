@@ -15,7 +15,7 @@ from pydantic import AfterValidator, Field, ValidationError, field_validator
 from assistant.clock import load_timezone
 from assistant.cron import check_cron
 from assistant.errors import ConfigError
-from assistant.llm.settings import LLMSection
+from assistant.llm.settings import DEFAULT_ENGINE, LLMSection
 from assistant.news.settings import NewsSection
 from assistant.retrieval.settings import RetrievalSection
 from assistant.section import Section
@@ -56,6 +56,10 @@ class SkillSettings(Section):
     timeout_s: float = Field(120.0, gt=0, le=3600)
     # Past a day a late run is no longer "late" but wrong; a huge grace also stalls APScheduler.
     misfire_grace_s: int = Field(300, ge=1, le=86400)
+    # A name from [llm.engines]; "default" is [llm] itself.
+    engine: str = DEFAULT_ENGINE
+    # Prepare scheduled runs ahead and speak at the second (None: as the skill says).
+    precompute: bool | None = None
 
 
 COMMON_SKILL_KEYS = frozenset(SkillSettings.model_fields)

@@ -24,6 +24,14 @@ class RunRecord:
     error: str = ""
     sources: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    # Scheduled runs: when the run was due, when its reply was ready (prepared or not), when
+    # its first audio was ready, and how late that was (first audio minus scheduled time).
+    scheduled: str = ""
+    ready: str = ""
+    first_audio: str = ""
+    lateness_ms: float | None = None
+    # True when the reply was prepared ahead of the scheduled time.
+    precomputed: bool = False
 
 
 _TYPES: dict[str, type | tuple[type, ...]] = {
@@ -34,6 +42,11 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
     "error": str,
     "sources": list,
     "timings": dict,
+    "scheduled": str,
+    "ready": str,
+    "first_audio": str,
+    "lateness_ms": (int, float, type(None)),
+    "precomputed": bool,
 }
 
 
@@ -75,6 +88,19 @@ class Journal:
                 run = parse_record(line)
                 if run is not None:  # a line cut short by a crash, or not ours: skipped
                     self.last[run.skill] = run
+
+    def recent(self, skill: str, limit: int = 20) -> list[RunRecord]:
+        """The last `limit` runs of `skill` from the file (oldest first), for estimates."""
+        if self.path is None:
+            return []
+        runs: list[RunRecord] = []
+        for path in (self.path.with_suffix(".jsonl.1"), self.path):
+            try:
+                lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                continue
+            runs += [run for line in lines if (run := parse_record(line)) and run.skill == skill]
+        return runs[-limit:]
 
     def latest(self) -> dict[str, RunRecord]:
         """A copy of the last run of each skill."""

@@ -6,9 +6,10 @@ import gc
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Generic, TypeVar
 
 from assistant.clock import Clock
@@ -34,6 +35,8 @@ class RunResult:
     reply: Reply | None = None
     error: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    # When the first audio of the reply was ready for the device (None: not spoken).
+    first_audio: datetime | None = None
 
     @property
     def ok(self) -> bool:
@@ -68,8 +71,10 @@ class Runner:
         make_context: Callable[[str, Clock | None], SkillContext],
         journal: Journal,
         stopping: threading.Event | None = None,
+        wall: Callable[[], datetime] = lambda: datetime.now().astimezone(),
     ) -> None:
         self.plan = plan
+        self.wall = wall
         self.make_context = make_context
         self.journal = journal
         self.stopping = stopping or threading.Event()
@@ -97,40 +102,75 @@ class Runner:
 
     def run(self, name: str, *, speak: bool = True, clock: Clock | None = None) -> RunResult:
         """Run skill `name` once and speak its reply; failures are logged and returned."""
+        with self._counted(name):
+            started = self.wall()
+            result = self.produce(name, clock)
+            return self.deliver(result, started, speak=speak)
+
+    def produce(self, name: str, clock: Clock | None = None) -> RunResult:
+        """Run skill `name` within its limits, neither speaking nor journalling the reply
+        (`deliver` does both, now or, for a prepared run, at the scheduled time)."""
+        with self._counted(name):
+            return self._run(name, clock)
+
+    def deliver(
+        self,
+        result: RunResult,
+        started: datetime,
+        *,
+        speak: bool = True,
+        scheduled: datetime | None = None,
+        ready: datetime | None = None,
+        precomputed: bool = False,
+    ) -> RunResult:
+        """Speak a produced reply unless the daemon is stopping, then journal the run; a
+        scheduled run also records when it was due, ready and heard, and how late that was."""
+        name = result.skill
+        with self._counted(name):
+            reply = result.reply
+            wanted = result.ok and speak and reply is not None and bool(reply.text)
+            if wanted and not self.stopping.is_set():
+                self._speak(name, result)
+            result.timings["total_ms"] = round((self.wall() - started).total_seconds() * 1000, 1)
+            first = result.first_audio
+            late = None
+            if scheduled is not None and first is not None:
+                late = round((first - scheduled).total_seconds() * 1000, 1)
+            self.journal.record(
+                RunRecord(
+                    skill=name,
+                    started=started.isoformat(timespec="seconds"),
+                    outcome=result.outcome,
+                    text=reply.text if reply else "",
+                    error=result.error,
+                    sources=list(reply.sources) if reply else [],
+                    timings=result.timings,
+                    scheduled=_iso(scheduled),
+                    ready=_iso(ready),
+                    first_audio=_iso(first),
+                    lateness_ms=late,
+                    precomputed=precomputed,
+                )
+            )
+            return result
+
+    @contextmanager
+    def _counted(self, name: str) -> Iterator[None]:
+        """Count `name` as active (running or speaking) for the duration."""
         with self._lock:
             self._active[name] = self._active.get(name, 0) + 1
         try:
-            return self._run_and_record(name, speak, clock)
+            yield
         finally:
             with self._lock:
                 self._active[name] -= 1
+                outermost = self._active[name] == 0
             # llama-cpp-python's streaming leaves reference cycles holding logits arrays
             # (about 6 MB every few runs); collect them now rather than at the collector's
-            # next full pass, so a long-lived daemon's memory stays flat.
-            gc.collect()
-
-    def _run_and_record(self, name: str, speak: bool, clock: Clock | None) -> RunResult:
-        """Run, speak unless the daemon is stopping, and journal the outcome."""
-        started = datetime.now().astimezone().isoformat(timespec="seconds")
-        t0 = time.monotonic()
-        result = self._run(name, clock)
-        wanted = result.ok and speak and result.reply is not None and bool(result.reply.text)
-        if wanted and not self.stopping.is_set():
-            self._speak(name, result)
-        result.timings["total_ms"] = _ms(t0)
-        reply = result.reply
-        self.journal.record(
-            RunRecord(
-                skill=name,
-                started=started,
-                outcome=result.outcome,
-                text=reply.text if reply else "",
-                error=result.error,
-                sources=list(reply.sources) if reply else [],
-                timings=result.timings,
-            )
-        )
-        return result
+            # next full pass, so a long-lived daemon's memory stays flat. Once per run: `run`
+            # counts around `produce` and `deliver`, and a prepared reply waits in between.
+            if outermost:
+                gc.collect()
 
     def _run(self, name: str, clock: Clock | None) -> RunResult:
         """Build and run the skill in its own thread, waiting at most its timeout."""
@@ -184,8 +224,12 @@ class Runner:
         assert result.reply is not None
         t0 = time.monotonic()
         ctx = self.make_context(name, None)
+        called = self.wall()
         try:
-            ctx.speaker.say(result.reply.text)
+            spoken = ctx.speaker.say(result.reply.text)
+            # The text sink has no audio: the text is out when say() is called.
+            first_ms = spoken.first_audio_ms or 0.0
+            result.first_audio = called + timedelta(milliseconds=first_ms)
         except AssistantError as exc:
             log.error("skill %r: could not speak: %s (text: %s)", name, exc, result.reply.text)
             result.error = f"speech: {exc}"
@@ -194,3 +238,7 @@ class Runner:
 
 def _ms(start: float) -> float:
     return round((time.monotonic() - start) * 1000, 1)
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.isoformat(timespec="milliseconds") if moment is not None else ""

@@ -12,6 +12,7 @@ from assistant.config import Config
 from assistant.http import Fetcher
 from assistant.journal import Journal
 from assistant.llm.base import LLM
+from assistant.llm.settings import DEFAULT_ENGINE
 from assistant.news.service import NewsService
 from assistant.paths import Paths
 from assistant.quality.exemplars import ExemplarBanks
@@ -39,6 +40,8 @@ class App:
     news: NewsService
     store: LazyStore
     exemplars: ExemplarBanks = field(default_factory=ExemplarBanks)
+    # Named engines ("default" is `llm`), built once and shared by the skills naming them.
+    engines: dict[str, LLM] = field(default_factory=dict)
     journal: Journal = field(init=False)
 
     def __post_init__(self) -> None:
@@ -49,13 +52,23 @@ class App:
         """The state dir (journal, skills' state, store, WAV files)."""
         return self.paths.state
 
+    def engine_name(self, skill: str) -> str:
+        """The name of the engine `skill` uses (its `engine` key; else the default)."""
+        configured = self.plan.get(skill)
+        return configured.settings.engine if configured is not None else DEFAULT_ENGINE
+
+    def engine_for(self, skill: str) -> LLM:
+        """The engine `skill` uses; the default one when its name is unknown (check-config
+        refuses that, so only a skill run outside the plan gets here)."""
+        return self.engines.get(self.engine_name(skill), self.llm)
+
     def context(self, skill: str, clock: Clock | None = None) -> SkillContext:
-        """A context for one run of `skill`."""
+        """A context for one run of `skill`, with the engine its config names."""
         clock = clock or self.clock
         state = self.paths.state / "skills" / skill
         logger = logging.getLogger(f"skill.{skill}")
         return SkillContext(
-            llm=self.llm,
+            llm=self.engine_for(skill),
             # Wrapped so that the speaker knows who speaks (quiet hours allow some skills).
             speaker=SkillSpeaker(self.speaker, skill),
             clock=clock,
@@ -73,7 +86,8 @@ class App:
 
     def close(self) -> None:
         """Release the model, the speech worker, network connections and the store."""
-        self.llm.close()
+        for engine in {id(e): e for e in [self.llm, *self.engines.values()]}.values():
+            engine.close()
         self.speaker.close()
         self.http.close()
         self.store.close()

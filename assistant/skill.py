@@ -59,6 +59,9 @@ class Skill(ABC):
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
     default_schedule: ClassVar[str | None] = None
+    # True: scheduled runs are prepared ahead and spoken at the scheduled second (the reply
+    # must not depend on the moment it is made, beyond ctx.clock, which tells the scheduled time).
+    precompute: ClassVar[bool] = False
 
     class Config(BaseModel):
         """A skill's own config keys; the default has none."""

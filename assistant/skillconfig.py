@@ -26,6 +26,13 @@ class ConfiguredSkill:
         return self.cls.name
 
     @property
+    def precompute(self) -> bool:
+        """True when scheduled runs are prepared ahead: the config's say, else the skill's."""
+        if self.settings.precompute is not None:
+            return self.settings.precompute
+        return self.cls.precompute
+
+    @property
     def schedule(self) -> str | None:
         """The cron string in force: the config's, else the skill's default."""
         return self.settings.schedule or self.cls.default_schedule
@@ -70,6 +77,12 @@ def configure_skills(config: Config, registry: Registry) -> SkillPlan:
         except ValidationError as exc:
             problems += format_errors(exc, prefix=f"skills.{name}")
         if settings is None or options is None:
+            continue
+        if config.llm.engine(settings.engine) is None:
+            problems.append(
+                f"skills.{name}.engine: no engine named {settings.engine!r} "
+                f"(define [llm.engines.{settings.engine}], or use 'default')"
+            )
             continue
         enabled = section is not None and settings.enabled
         configured.append(ConfiguredSkill(cls, settings, options, enabled))

@@ -24,6 +24,7 @@ class BriefingSkill(Skill):
 
     name = "briefing"
     default_schedule = "30 7 * * *"
+    precompute = True
 
     class Config(BaseModel):
         """[skills.briefing] options."""

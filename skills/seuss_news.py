@@ -144,6 +144,7 @@ class SeussNewsSkill(Skill):
 
     name = "seuss-news"
     default_schedule = "0 12 * * *"
+    precompute = True
 
     class Config(BaseModel):
         """[skills.seuss-news] options."""

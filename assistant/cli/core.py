@@ -133,7 +133,10 @@ def cmd_schedule(args: argparse.Namespace) -> int:
 
 def cmd_run_skill(args: argparse.Namespace) -> int:
     """Run one skill once, now (or at a fixed --at time)."""
+    from assistant.cli.progress import Spinner, watch_app
+
     app = _app(args, text_out=quiet_text())
+    spinner = Spinner(sys.stderr, enabled=not args.json)
     try:
         clock = None
         if args.at:
@@ -142,7 +145,10 @@ def cmd_run_skill(args: argparse.Namespace) -> int:
             except ValueError as exc:
                 print(f"--at: {exc}", file=sys.stderr)
                 return 2
-        result = app.runner().run(args.name, speak=not args.no_speak, clock=clock)
+        watch_app(app, spinner)
+        spinner.step(f"{args.name}: starting")
+        with spinner:
+            result = app.runner().run(args.name, speak=not args.no_speak, clock=clock)
     finally:
         app.close()
     reply = result.reply

@@ -44,6 +44,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from assistant.http import HttpFetcher
     from assistant.llm.doctor import diagnose
     from assistant.llm.models import resolve_model
+    from assistant.llm.reach import check_engines
     from assistant.paths import state_dir
     from assistant.speech.voices import VOICES_DIR
 
@@ -52,6 +53,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     with HttpFetcher(config.news.fetch_limits()) as fetcher:
         voices = state_dir() / VOICES_DIR
         checks = run_checks(config, plan, fetcher, resolve_model, voices)
+    # Right after the model: which skill uses which engine, and can each answer.
+    checks[1:1] = check_engines(config, plan)
     report = diagnose(config, load=not args.no_load)
     failed = any(c.status == "fail" for c in checks)
     if args.json:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,23 +20,29 @@ def _section(args: argparse.Namespace) -> Any:
 
 def cmd_index(args: argparse.Namespace) -> int:
     """Index notes (Markdown and text) and the headline archive."""
+    from assistant.cli.progress import Spinner
+    from assistant.config import config_path, load_config
     from assistant.news.archive import archive_path
     from assistant.paths import load_paths
     from assistant.retrieval.indexer import index_paths
-    from assistant.retrieval.progress import TerminalProgress
     from assistant.retrieval.store import build_store
 
-    section = _section(args)
+    config = load_config(config_path(args.config))
+    section = config.retrieval
     paths = load_paths()
     archive = archive_path(paths.state)
     use_archive = section.index_headlines and not args.no_headlines
-    with build_store(section, paths.state, cache_dir=paths.cache) as store:
-        report = index_paths(
-            store,
-            [Path(p) for p in args.paths],
-            archive=archive if use_archive else None,
-            progress=TerminalProgress(sys.stderr),
-        )
+    spinner = Spinner(sys.stderr, enabled=not args.json)
+    with spinner:
+        _admit(config.service, spinner)
+        spinner.step("reading notes and headlines")
+        with build_store(section, paths.state, cache_dir=paths.cache) as store:
+            report = index_paths(
+                store,
+                [Path(p) for p in args.paths],
+                archive=archive if use_archive else None,
+                progress=spinner.progress,
+            )
     out = {
         "added": len(report.added),
         "updated": len(report.updated),
@@ -58,28 +65,64 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def _admit(service: Any, spinner: Any) -> None:
+    """Wait (bounded) while the Pi is short of memory, hot or throttled, or the daemon is
+    preparing or speaking a briefing: indexing would make it late."""
+    from assistant.admission import Admission, Limits
+
+    said: list[str] = []
+
+    def waiting(verdict: Any) -> None:
+        reasons = "; ".join(verdict.reasons)
+        spinner.step(f"waiting to index: {reasons}")
+        if reasons not in said:
+            said.append(reasons)
+            logging.getLogger(__name__).warning("index waits: %s", reasons)
+
+    admission = Admission(Limits.from_section(service), busy=_daemon_busy)
+    admission.wait(service.admission_wait_s, on_wait=waiting)
+
+
+def _daemon_busy() -> list[str]:
+    """What the running daemon is preparing or speaking ([] without a daemon)."""
+    from assistant.service.client import request_daemon
+    from assistant.service.errors import ServiceError
+
+    try:
+        answer = request_daemon({"command": "status"}, timeout=5.0)
+    except ServiceError:
+        return []
+    busy: list[str] = (answer.get("admission") or {}).get("busy") or []
+    return busy
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer a question from the notes and headlines, citing the source."""
     from assistant.app import build_app, quiet_text
+    from assistant.cli.progress import Spinner, watch_app
     from assistant.config import config_path
     from assistant.retrieval.ask import ask
     from assistant.retrieval.store import build_store
 
     app = build_app(config_path(args.config), text_out=quiet_text())
+    spinner = Spinner(sys.stderr, enabled=not args.json)
+    watch_app(app, spinner)
+    spinner.step("searching notes and headlines")
     try:
         section = app.config.retrieval
-        with build_store(section, app.paths.state, cache_dir=app.paths.cache) as store:
-            answer = ask(
-                store,
-                app.llm,
-                args.question,
-                top_k=section.ask_top_k,
-                min_relevance=section.ask_min_relevance,
-                candidates=section.ask_candidates,
-                seed=app.config.llm.seed,
-            )
-        if not args.no_speak:
-            app.speaker.say(answer.spoken)
+        with spinner:
+            with build_store(section, app.paths.state, cache_dir=app.paths.cache) as store:
+                answer = ask(
+                    store,
+                    app.llm,
+                    args.question,
+                    top_k=section.ask_top_k,
+                    min_relevance=section.ask_min_relevance,
+                    candidates=section.ask_candidates,
+                    seed=app.config.llm.seed,
+                )
+            if not args.no_speak:
+                app.speaker.say(answer.spoken)
     finally:
         app.close()
     if args.json:

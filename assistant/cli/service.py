@@ -27,10 +27,14 @@ def _failed(answer: dict[str, Any]) -> int:
 
 def cmd_trigger(args: argparse.Namespace) -> int:
     """Ask the running daemon to run a skill now."""
+    from assistant.cli.progress import Spinner
     from assistant.service.client import request_daemon
 
     request = {"command": "trigger", "skill": args.skill, "wait": args.wait}
-    answer = request_daemon(request, timeout=TRIGGER_WAIT_TIMEOUT_S if args.wait else 30.0)
+    spinner = Spinner(sys.stderr, enabled=args.wait and not args.json)
+    spinner.step(f"{args.skill}: running in the daemon (fetching, generating, speaking)")
+    with spinner:
+        answer = request_daemon(request, timeout=TRIGGER_WAIT_TIMEOUT_S if args.wait else 30.0)
     if args.json:
         _print_json(answer)
     if not answer["ok"]:
@@ -97,6 +101,25 @@ def cmd_install_service(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_ontime(args: argparse.Namespace) -> int:
+    """How late the briefing speaks: started at the scheduled time vs precomputed."""
+    from assistant.bench.ontime import run_bench
+
+    result = run_bench(runs=args.runs, ahead_s=args.ahead_s, tok_s=args.tok_s)
+    if args.json:
+        _print_json(result)
+        return 0
+    for way in ("at_time", "precompute"):
+        part = result[way]
+        print(f"{way:<11} lateness p50 {part['lateness_ms']:>9.0f} ms  (runs: {part['outcomes']})")
+    target = result["target"]
+    print(
+        f"ratio {result['ratio']:.3f}; target p50 <= {target['precompute_p50_ms']:.0f} ms and "
+        f"<= {target['ratio']}x: {'met' if target['met'] else 'NOT met'}"
+    )
+    return 0
+
+
 def register(commands: Commands) -> None:
     """Add this area's subcommands."""
     p = commands.add("trigger", cmd_trigger, "run a skill now in the running daemon")
@@ -111,3 +134,12 @@ def register(commands: Commands) -> None:
     p.add_argument("--user", action="store_true", help="a user unit instead of a system one")
     p.add_argument("--dry-run", action="store_true", help="print the steps, change nothing")
     p.add_argument("--root", default="/", help="install below this directory (packaging, tests)")
+    p = commands.group("bench", "benchmarks").add(
+        "ontime", cmd_bench_ontime, "lateness of a scheduled briefing: at the time vs precomputed"
+    )
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--runs", type=int, default=3, help="runs each way (median)")
+    p.add_argument(
+        "--ahead-s", type=float, default=None, help="how early precompute starts (default: learned)"
+    )
+    p.add_argument("--tok-s", type=float, default=15.0, help="the model's pace (a Pi 4: 15)")

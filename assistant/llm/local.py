@@ -14,6 +14,7 @@ from assistant.idle import IdleTimer
 from assistant.llm.base import GenerateOptions, Message, Prompt, as_messages
 from assistant.llm.chat import ChatTemplate
 from assistant.llm.promptcache import PromptCache, model_identity
+from assistant.procmem import warm_page_cache
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +130,13 @@ class LocalEngine:
             piece = chunk["choices"][0]["text"]
             if piece:
                 yield piece
+
+    def warm(self) -> None:
+        """Bring the model's pages into memory and load it, before a run that must be quick."""
+        warm_page_cache(self.path)
+        with self._lock:
+            self._model()
+            self._idle.touch()
 
     def reset_context(self) -> None:
         """Forget every evaluated token, so the next prompt is processed from scratch."""

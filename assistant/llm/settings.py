@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
@@ -9,9 +10,13 @@ from pydantic import Field, ValidationInfo, field_validator
 from assistant.llm.models import DEFAULT_MODEL, resolve_model
 from assistant.section import Section
 
+# The engine `[llm]` itself is, for skills that name none.
+DEFAULT_ENGINE = "default"
+ENGINE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
 
-class LLMSection(Section):
-    """[llm]: which model answers and how."""
+
+class EngineSettings(Section):
+    """One engine: local or remote, with its own model, threads, context, timeout, fallback."""
 
     backend: Literal["local", "remote"] = "local"
     model: str = DEFAULT_MODEL
@@ -50,3 +55,27 @@ class LLMSection(Section):
         if value:
             resolve_model(value)
         return value
+
+
+class LLMSection(EngineSettings):
+    """[llm]: the default engine, and named ones (`[llm.engines.<name>]`) that skills may pick."""
+
+    engines: dict[str, EngineSettings] = Field(default_factory=dict)
+
+    @field_validator("engines")
+    @classmethod
+    def _engine_names(cls, value: dict[str, EngineSettings]) -> dict[str, EngineSettings]:
+        for name in value:
+            if name == DEFAULT_ENGINE:
+                raise ValueError(f"{DEFAULT_ENGINE!r} is [llm] itself; name the engine otherwise")
+            if not ENGINE_NAME.fullmatch(name):
+                raise ValueError(f"engine name {name!r}: use lower-case letters, digits, - and _")
+        return value
+
+    def engine(self, name: str) -> EngineSettings | None:
+        """The settings of engine `name` ("default": [llm] itself), or None when undefined."""
+        return self if name == DEFAULT_ENGINE else self.engines.get(name)
+
+    def engine_names(self) -> list[str]:
+        """Every engine's name, the default first."""
+        return [DEFAULT_ENGINE, *sorted(self.engines)]

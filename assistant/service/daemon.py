@@ -13,7 +13,10 @@ from datetime import datetime
 from types import FrameType
 from typing import Any
 
+from assistant.admission import Admission, Limits
 from assistant.errors import AssistantError, ConfigError
+from assistant.llm.reach import engines_report
+from assistant.precompute import PREPARE_SUFFIX, Precomputer, PrecomputeSettings, warm_engine
 from assistant.runtime import App
 from assistant.scheduler import build_scheduler, schedule_skills
 from assistant.service.api import build_handler
@@ -55,7 +58,10 @@ class Daemon:
         self.wake = threading.Event()
         self.reload_requested = threading.Event()
         self.runner = app.runner(self.stopping)
-        self.scheduler = build_scheduler(app.plan, self.runner, app.clock.tz)
+        settings = PrecomputeSettings.from_section(app.config.service)
+        warm = lambda name: warm_engine(self.app.engine_for(name))  # noqa: E731
+        self.precompute = Precomputer(self.runner, app.clock, app.journal, settings, warm)
+        self.scheduler = build_scheduler(app.plan, self.runner, app.clock.tz, self.precompute)
         self.jumps = JumpDetector(app.config.service.clock_jump_s, monotonic=monotonic, wall=wall)
         self.server: ControlServer | None = None
         self.started_at = datetime.now().astimezone()
@@ -201,7 +207,11 @@ class Daemon:
 
     def snapshot(self) -> Snapshot:
         """The daemon's state now, as plain values for status reports."""
-        jobs = [j for j in self.scheduler.get_jobs() if j.next_run_time is not None]
+        jobs = [
+            j
+            for j in self.scheduler.get_jobs()
+            if j.next_run_time is not None and not j.id.endswith(PREPARE_SUFFIX)
+        ]
         jobs.sort(key=lambda j: j.next_run_time)
         left = None
         if self.hold_deadline is not None:
@@ -222,8 +232,21 @@ class Daemon:
         )
 
     def status(self) -> dict[str, Any]:
-        """What `assistant status` shows."""
-        return build_status(self.snapshot())
+        """What `assistant status` shows, with each engine's reach (a quick probe of remotes)."""
+        answer = build_status(self.snapshot())
+        answer["engines"] = engines_report(self.app.config, self.app.plan)
+        answer["precompute"] = self.precompute.report(self.scheduler.get_jobs())
+        answer["admission"] = self.admission().check().to_json()
+        return answer
+
+    def admission(self) -> Admission:
+        """Whether a heavy job may start now: memory, heat, throttling, a briefing under way."""
+        return Admission(Limits.from_section(self.app.config.service), busy=self.briefing_busy)
+
+    def briefing_busy(self) -> list[str]:
+        """Skills that prepare ahead (the briefing...) being prepared or spoken now."""
+        active = [n for n in self.runner.active() if (s := self.app.plan.get(n)) and s.precompute]
+        return sorted(set(self.precompute.preparing()) | set(active))
 
     def trigger(self, skill: str, wait: bool) -> dict[str, Any]:
         """Run an installed skill now, ignoring its schedule; with `wait`, return its outcome."""
@@ -288,7 +311,8 @@ class Daemon:
             return {"ok": False, "error": error, "problems": [str(exc)]}
         new.journal = self.app.journal
         self.runner.update(new.plan, new.context)
-        jobs = schedule_skills(self.scheduler, new.plan, self.runner, new.clock.tz)
+        self.precompute.settings = PrecomputeSettings.from_section(new.config.service)
+        jobs = schedule_skills(self.scheduler, new.plan, self.runner, new.clock.tz, self.precompute)
         self._retired.append(self.app)
         if new.speaker is not self.app.speaker:
             _warm_speech(new.speaker)

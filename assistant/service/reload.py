@@ -19,9 +19,11 @@ class _Part(Protocol):
 def retire_parts(apps: Iterable[App], keep: App) -> None:
     """Close the model, speaker, HTTP client and store of `apps`, except the parts `keep` owns."""
     kept = {id(keep.llm), id(keep.http), id(keep.speaker), id(keep.store)}
+    kept |= {id(engine) for engine in keep.engines.values()}
     closed: set[int] = set()
     for app in apps:
-        parts: tuple[_Part, ...] = (app.llm, app.http, app.speaker, app.store)
+        engines = tuple(app.engines.values())
+        parts: tuple[_Part, ...] = (app.llm, *engines, app.http, app.speaker, app.store)
         for part in parts:
             if id(part) in kept or id(part) in closed:
                 continue

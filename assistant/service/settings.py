@@ -23,3 +23,15 @@ class ServiceSection(Section):
     clock_jump_s: float = Field(30.0, ge=1, le=3600)
     # A job whose run time passed this long ago without running stops the watchdog pings.
     overdue_s: float = Field(60.0, ge=5, le=3600)
+    # Precompute (skills that opt in): start preparing a scheduled run this much earlier
+    # than the slowest recent runs took (their 90th percentile), and this long ahead when
+    # there is no history yet; a prepared reply older than precompute_fresh_s is made again.
+    precompute_margin_s: float = Field(30.0, ge=0, le=3600)
+    precompute_default_s: float = Field(180.0, ge=1, le=3600)
+    precompute_fresh_s: float = Field(900.0, ge=10, le=86400)
+    # Admission: a heavy job (indexing) waits while MemAvailable is below admission_min_mem_mb,
+    # the SoC is at admission_max_temp_c or above or throttled, or a briefing is being
+    # prepared or spoken; after admission_wait_s it goes ahead anyway.
+    admission_min_mem_mb: float = Field(200.0, ge=0, le=1048576)
+    admission_max_temp_c: float = Field(80.0, ge=30, le=120)
+    admission_wait_s: float = Field(600.0, ge=0, le=86400)

@@ -64,4 +64,19 @@ def status_text(answer: dict[str, Any]) -> str:
         lines.append(f"  {name:<14} {run['outcome']:<8} {run['started']}  {detail[:80]}")
     if answer.get("running"):
         lines.append(f"running now: {', '.join(answer['running'])}")
+    lines += _engine_lines(answer.get("engines") or {})
+    admission = answer.get("admission")
+    if admission:
+        reasons = "; ".join(admission.get("reasons") or [])
+        lines.append(f"heavy jobs (indexing): {'wait: ' + reasons if reasons else 'may start'}")
     return "\n".join(lines)
+
+
+def _engine_lines(engines: dict[str, Any]) -> list[str]:
+    """One line per engine: whether it answers, and which skills use it."""
+    lines = ["engines:"] if engines else []
+    for name, entry in engines.items():
+        state = "ok" if entry.get("reachable") else "DOWN"
+        users = ", ".join(entry.get("skills") or []) or "-"
+        lines.append(f"  {name:<10} {state:<4} {entry.get('detail', '')}  skills: {users}")
+    return lines

@@ -110,3 +110,40 @@ sys.exit(worker.serve(engine, sys.stdin.buffer, sys.stdout.buffer))
 def hanging_worker(options: WorkerOptions | None = None) -> list[str]:
     """The command of the real worker with these options, made to hang on text saying HANG."""
     return [sys.executable, "-c", HANGING_WORKER, *(options or WorkerOptions()).args()]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_llama_server(
+    model: Path, log: Path, alias: str = "smollm2"
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `python -m llama_cpp.server` on 127.0.0.1 and wait until /v1/models answers."""
+    import httpx
+
+    port = free_port()
+    # A file, not a pipe: llama.cpp logs enough at load to fill a pipe and block the server.
+    out = log.open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
+         "--port", str(port), "--n_ctx", "1024", "--model_alias", alias],
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    out.close()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if httpx.get(f"{url}/v1/models", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"llama_cpp.server did not start; see {log}")
+        time.sleep(0.5)

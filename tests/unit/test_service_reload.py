@@ -25,7 +25,7 @@ schedule = "{cron}"
 
 def close_all(*apps: App) -> None:
     """Close what each app built, speakers included."""
-    nothing: Any = SimpleNamespace(llm=None, http=None, speaker=None, store=None)
+    nothing: Any = SimpleNamespace(llm=None, http=None, speaker=None, store=None, engines={})
     retire_parts(apps, keep=nothing)
 
 
@@ -75,8 +75,14 @@ class Part:
 def test_retired_parts_are_closed_once_and_the_originals_never(tmp_path: Path) -> None:
     shared, first_http, second_http, speaker = Part(), Part(), Part(), Part()
     store = Part()
-    original: Any = SimpleNamespace(llm=shared, http=first_http, speaker=speaker, store=store)
-    reloaded: Any = SimpleNamespace(llm=shared, http=second_http, speaker=speaker, store=store)
-    again: Any = SimpleNamespace(llm=shared, http=second_http, speaker=speaker, store=store)
+    original: Any = SimpleNamespace(
+        llm=shared, http=first_http, speaker=speaker, store=store, engines={}
+    )
+    reloaded: Any = SimpleNamespace(
+        llm=shared, http=second_http, speaker=speaker, store=store, engines={}
+    )
+    again: Any = SimpleNamespace(
+        llm=shared, http=second_http, speaker=speaker, store=store, engines={}
+    )
     retire_parts([reloaded, again], keep=original)
     assert (shared.closed, first_http.closed, second_http.closed, speaker.closed) == (0, 0, 1, 0)

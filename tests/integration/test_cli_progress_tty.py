@@ -1,0 +1,54 @@
+"""`run-skill` on a real terminal (a pty as stderr) shows its steps; piped, it shows nothing."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import write_config
+from tests.integration.helpers import BIN, assistant
+
+pytestmark = pytest.mark.slow
+# One model answer, and room for a loaded machine.
+CONFIG = "[llm]\ncontext = 512\n[skills.clock]\nretries = 1\ntimeout_s = 600\n"
+
+
+def test_run_skill_shows_its_steps_on_a_terminal(tmp_path: Path) -> None:
+    cfg = write_config(tmp_path / "a.toml", CONFIG)
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            [str(BIN), "--config", str(cfg), "run-skill", "clock", "--no-speak"],
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            text=True,
+            timeout=300,
+            env=os.environ.copy(),
+            check=False,
+        )
+        os.close(follower)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the writing end is closed and everything was read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(leader)
+    assert done.returncode == 0 and done.stdout.strip()
+    text = shown.decode(errors="replace")
+    assert "generating 1" in text, text
+    assert "\x1b[K" in text
+
+
+def test_run_skill_piped_prints_no_progress(tmp_path: Path) -> None:
+    cfg = write_config(tmp_path / "a.toml", CONFIG)
+    done = assistant("--config", str(cfg), "run-skill", "clock", "--no-speak")
+    assert done.stdout.strip() and "generating" not in done.stderr
