@@ -19,7 +19,7 @@ from assistant.llm.models import resolve_model
 from assistant.llm.remote import CascadeEngine, RemoteEngine
 from assistant.llm.settings import DEFAULT_ENGINE, EngineSettings
 from assistant.news.service import NewsService
-from assistant.paths import load_paths
+from assistant.paths import Paths, load_paths
 from assistant.quality.exemplars import ExemplarBanks
 from assistant.registry import Registry, load_registry
 from assistant.retrieval.lazy import LazyStore
@@ -152,8 +152,34 @@ def build_app(
     """Load and check the config, then build every part; raise ConfigError before anything
     starts."""
     config, registry, plan = load_checked(config_path)
-    paths = load_paths()
-    clock = build_clock(config)
+    return assemble_app(
+        config,
+        registry,
+        plan,
+        load_paths(),
+        config_path=config_path,
+        text_out=text_out,
+        llm=llm,
+        speaker=speaker,
+        old=old,
+    )
+
+
+def assemble_app(
+    config: Config,
+    registry: Registry,
+    plan: SkillPlan,
+    paths: Paths,
+    *,
+    config_path: Path | None = None,
+    text_out: TextIO | None = None,
+    llm: LLM | None = None,
+    speaker: Speaker | None = None,
+    old: App | None = None,
+    clock: Clock | None = None,
+) -> App:
+    """Build every part from a checked config (the parts given are used as they are)."""
+    clock = clock or build_clock(config)
     http = HttpFetcher(config.news.fetch_limits())
     default = llm or build_llm(config, paths.state)
     return App(

@@ -12,7 +12,6 @@ journal). Lateness is the first audio minus the scheduled time; the result holds
 
 from __future__ import annotations
 
-import io
 import shutil
 import statistics
 import tempfile
@@ -23,14 +22,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from assistant.app import build_llm, build_speaker, load_plan
-from assistant.clock import SystemClock, load_timezone
+from assistant.clock import Clock, SystemClock, load_timezone
 from assistant.config import Config
-from assistant.http import HttpFetcher
 from assistant.journal import RunRecord
 from assistant.llm.base import LLM, GenerateOptions, Prompt
 from assistant.llm.local import LocalEngine
-from assistant.news.service import NewsService
 from assistant.paths import Paths
 from assistant.precompute import (
     PERCENTILE,
@@ -40,8 +36,6 @@ from assistant.precompute import (
     warm_engine,
 )
 from assistant.procmem import drop_page_cache
-from assistant.registry import Registry
-from assistant.retrieval.lazy import LazyStore
 from assistant.runtime import App
 
 TARGET_P50_MS = 1000.0
@@ -90,7 +84,12 @@ class PacedEngine:
         self.inner.close()
 
 
-def bench_app(state: Path, tok_s: float) -> App:
+# Builds an app from a config and its dirs (the CLI hands in the app module's builder, so that
+# the benchmark builds nothing itself).
+Assemble = Callable[[Config, Paths, Clock], App]
+
+
+def bench_app(state: Path, tok_s: float, assemble: Assemble) -> App:
     """An app whose briefing reads a local feed, speaks to WAV files, and writes at `tok_s`."""
     feed = state / "bench.rss"
     feed.write_text(FEED, encoding="utf-8")
@@ -100,23 +99,13 @@ def bench_app(state: Path, tok_s: float) -> App:
             "skills": {"briefing": {"feeds": [str(feed)], "timeout_s": 900}},
         }
     )
-    _registry, plan = load_plan(config)
     clock = SystemClock(load_timezone(""), sync=lambda: True)
-    http = HttpFetcher(config.news.fetch_limits())
     paths = Paths(state=state, cache=state / "cache", runtime=state / "run")
-    return App(
-        config=config,
-        config_path=None,
-        registry=Registry(),
-        plan=plan,
-        llm=PacedEngine(build_llm(config, state), tok_s),
-        speaker=build_speaker(config, state, io.StringIO(), clock),
-        clock=clock,
-        http=http,
-        paths=paths,
-        news=NewsService(config.news, http, state),
-        store=LazyStore(config.retrieval, state, paths.cache),
-    )
+    app = assemble(config, paths, clock)
+    paced = PacedEngine(app.llm, tok_s)
+    app.engines = {name: paced if e is app.llm else e for name, e in app.engines.items()}
+    app.llm = paced
+    return app
 
 
 def make_cold(app: App) -> bool:
@@ -178,10 +167,12 @@ def summary(records: list[RunRecord]) -> dict[str, Any]:
     }
 
 
-def run_bench(runs: int = 3, ahead_s: float | None = None, tok_s: float = 15.0) -> dict[str, Any]:
+def run_bench(
+    assemble: Assemble, runs: int = 3, ahead_s: float | None = None, tok_s: float = 15.0
+) -> dict[str, Any]:
     """Both ways `runs` times; medians, their ratio, and whether the target is met."""
     with tempfile.TemporaryDirectory(prefix="bench-ontime-") as tmp:
-        app = bench_app(Path(tmp), tok_s)
+        app = bench_app(Path(tmp), tok_s, assemble)
         runner = app.runner()
         pre = Precomputer(
             runner,

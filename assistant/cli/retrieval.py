@@ -118,6 +118,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
                     args.question,
                     top_k=section.ask_top_k,
                     min_relevance=section.ask_min_relevance,
+                    min_coverage=section.ask_min_coverage,
                     candidates=section.ask_candidates,
                     seed=app.config.llm.seed,
                 )

@@ -103,9 +103,18 @@ def cmd_install_service(args: argparse.Namespace) -> int:
 
 def cmd_bench_ontime(args: argparse.Namespace) -> int:
     """How late the briefing speaks: started at the scheduled time vs precomputed."""
+    from assistant.app import assemble_app, load_plan, quiet_text
     from assistant.bench.ontime import run_bench
+    from assistant.clock import Clock
+    from assistant.config import Config
+    from assistant.paths import Paths
+    from assistant.runtime import App
 
-    result = run_bench(runs=args.runs, ahead_s=args.ahead_s, tok_s=args.tok_s)
+    def assemble(config: Config, paths: Paths, clock: Clock) -> App:
+        registry, plan = load_plan(config)
+        return assemble_app(config, registry, plan, paths, text_out=quiet_text(), clock=clock)
+
+    result = run_bench(assemble, runs=args.runs, ahead_s=args.ahead_s, tok_s=args.tok_s)
     if args.json:
         _print_json(result)
         return 0

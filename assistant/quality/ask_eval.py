@@ -106,6 +106,7 @@ def evaluate_ask(
             item.question,
             top_k=section.ask_top_k,
             min_relevance=section.ask_min_relevance,
+            min_coverage=section.ask_min_coverage,
             candidates=section.ask_candidates,
             seed=seed,
         )
@@ -197,53 +198,3 @@ def evaluate_ask_skill(llm: LLM, options: EvalOptions) -> dict[str, Any]:
         answerable = {i.id for i in items if i.note and i.id in ids}
         result[split] = summarise(part, answerable, 0.0) | {"seconds_per_item": None}
     return result
-
-
-def run_ask_eval(
-    llm: LLM,
-    section: RetrievalSection,
-    cache: Path,
-    *,
-    split: str = "dev",
-    qa_dir: Path = QA_DIR,
-) -> dict[str, Any]:
-    """Index the QA notes into a temporary store and evaluate `split` (dev, heldout, all)."""
-    names = ["dev", "heldout"] if split == "all" else [split]
-    items = [i for name in names for i in load_qa(qa_dir / f"{name}.jsonl")]
-    with tempfile.TemporaryDirectory(prefix="ask-eval-") as tmp:
-        store = build_qa_store(qa_dir / "notes", Path(tmp), cache, section)
-        try:
-            result = evaluate_ask(store, llm, items, qa_dir / "notes", section=section)
-            result["tuning"] = tune_threshold(store, items)
-        finally:
-            store.close()
-    result["split"] = split
-    return result
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m assistant.quality.ask_eval [--split dev|heldout|all] [--config PATH]`:
-    the evaluation with the configured model, as JSON (until `eval skills` runs it)."""
-    import argparse
-
-    from assistant.app import build_llm
-    from assistant.config import config_path, load_config
-    from assistant.paths import load_paths
-
-    parser = argparse.ArgumentParser(prog="python -m assistant.quality.ask_eval")
-    parser.add_argument("--split", choices=("dev", "heldout", "all"), default="dev")
-    parser.add_argument("--config", default=None)
-    args = parser.parse_args(argv)
-    config = load_config(config_path(args.config))
-    paths = load_paths()
-    llm = build_llm(config, paths.state)
-    try:
-        result = run_ask_eval(llm, config.retrieval, paths.cache, split=args.split)
-    finally:
-        llm.close()
-    print(json.dumps(result, indent=2, ensure_ascii=False))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -138,6 +138,7 @@ def answer_from(
     llm: LLM,
     *,
     min_relevance: float,
+    min_coverage: float = 0.62,
     candidates: int = 2,
     seed: int = 0,
     weights: dict[str, float] | None = None,
@@ -147,7 +148,9 @@ def answer_from(
         return Answer(KNOW_NOTHING, KNOW_NOTHING, result.mode, answered=False)
     best = result.hits[0]
     score = relevance(best)
-    if score < min_relevance or ask_ungrounded(question, source_text(best)):
+    # Without embeddings the score is coverage alone, which needs its own floor.
+    floor = min_relevance if best.similarity is not None else min_coverage
+    if score < floor or ask_ungrounded(question, source_text(best)):
         return Answer(DECLINE, DECLINE, result.mode, answered=False, relevance=score)
     key = best_sentence(question, best.heading, best.text, weights)
     contract = rules(question, best, key)
@@ -182,6 +185,7 @@ def ask(
     *,
     top_k: int = 3,
     min_relevance: float = 0.53,
+    min_coverage: float = 0.62,
     candidates: int = 2,
     seed: int = 0,
 ) -> Answer:
@@ -194,6 +198,7 @@ def ask(
         question,
         llm,
         min_relevance=min_relevance,
+        min_coverage=min_coverage,
         candidates=candidates,
         seed=seed,
         weights=weights,

@@ -56,7 +56,8 @@ def test_the_catalogue_is_moved_aside_only_when_sqlite_says_it_is_corrupt(
     notes = tmp_path / "notes"
     notes.mkdir()
     bike = notes / "bike.md"
-    bike.write_text("# Bike\n\nThe chain wants oil every month, more in winter.\n")
+    # Every word of the question is in the note: BM25 alone (no embedder here) answers it.
+    bike.write_text("# Bike\n\nHow often the chain wants oil: every month, more in winter.\n")
     assert cli("index", str(notes), "--no-headlines", config=config).returncode == 0
     docs = state_dir / "retrieval" / "docs.sqlite"
     before = digest(docs)

@@ -144,8 +144,8 @@ def test_below_the_threshold_the_notes_do_not_mention_it(state_dir: Path, tmp_pa
         (0.5, 0.6, True),  # 0.54
         (0.5, 0.55, False),  # 0.52
         (0.4, 0.3, False),  # 0.36
-        (None, 0.6, True),  # BM25 alone: coverage only
-        (None, 0.5, False),
+        (None, 0.65, True),  # BM25 alone: coverage only, against its own floor (0.62)
+        (None, 0.6, False),
     ],
 )
 def test_the_threshold_blends_similarity_and_coverage(
@@ -174,3 +174,17 @@ def test_an_empty_store_knows_nothing(state_dir: Path) -> None:
         answer = ask(store, llm, "What is the bike's tyre pressure?")
     assert answer.answer == KNOW_NOTHING
     assert (answer.sources, answer.answered, llm.calls) == ([], False, [])
+
+
+def test_without_embeddings_coverage_has_its_own_floor() -> None:
+    note = "The chain wants oil every month, more in winter."
+    question = "How often does the chain want oil?"
+    llm = FakeLLM(["Every month."])
+    # BM25 only: no similarity; the share of the question's words decides against its floor.
+    thin = SearchResult([Hit("bike.md", "Bike", note, 0.3, "note", None, 0.58)], "bm25")
+    assert not answer_from(thin, question, llm, min_relevance=0.53, min_coverage=0.62).answered
+    full = SearchResult([Hit("bike.md", "Bike", note, 0.3, "note", None, 0.8)], "bm25")
+    assert answer_from(full, question, llm, min_relevance=0.53, min_coverage=0.62).answered
+    # With embeddings the blend decides: 0.6 x 0.9 + 0.4 x 0.58 = 0.77.
+    both = SearchResult([Hit("bike.md", "Bike", note, 0.3, "note", 0.9, 0.58)], "hybrid")
+    assert answer_from(both, question, llm, min_relevance=0.53, min_coverage=0.99).answered
