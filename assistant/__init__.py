@@ -29,6 +29,7 @@ from assistant.news.service import FeedConfig, FeedSetting, News, SkillNews, sta
 from assistant.quality.exemplars import Exemplar, ExemplarBanks, Exemplars
 from assistant.quality.grounding import grounding_violation, is_grounded, unknown_words
 from assistant.quality.hoursense import hour_band, hour_sense, odd_for_hour, odd_words
+from assistant.quality.numbers import CARDINALS
 from assistant.quality.rhyme import (
     couplet_rhymes,
     line_end_words,
@@ -42,6 +43,7 @@ from assistant.retrieval.base import Hit, Retriever, SearchResult
 from assistant.skill import Reply, Skill, SkillContext
 
 __all__ = [
+    "CARDINALS",
     "LLM",
     "AssistantError",
     "Attempt",

@@ -67,12 +67,7 @@ class FakeSpeaker:
         self.calls: list[tuple[str, str | None, bool]] = []
 
     def say(
-        self,
-        text: str,
-        wav: Path | None = None,
-        *,
-        skill: str | None = None,
-        urgent: bool = False,
+        self, text: str, wav: Path | None = None, *, skill: str | None = None, urgent: bool = False
     ) -> Spoken:
         """Record `text`."""
         self.said.append(text)

@@ -25,7 +25,7 @@ from typing import Any
 from assistant.clock import Clock, SystemClock, load_timezone
 from assistant.config import Config
 from assistant.journal import RunRecord
-from assistant.llm.base import LLM, GenerateOptions, Prompt
+from assistant.llm.base import LLM, GenerateOptions, Prompt, WrappedLLM
 from assistant.llm.local import LocalEngine
 from assistant.paths import Paths
 from assistant.precompute import (
@@ -48,11 +48,11 @@ FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>Bench news</ti
 """
 
 
-class PacedEngine:
+class PacedEngine(WrappedLLM):
     """Wraps an engine so that it writes no faster than `tok_s` pieces a second (a Pi's pace)."""
 
     def __init__(self, inner: LLM, tok_s: float, sleep: Callable[[float], None] = time.sleep):
-        self.inner = inner
+        super().__init__(inner)
         self.tok_s = tok_s
         self.sleep = sleep
 
@@ -60,10 +60,6 @@ class PacedEngine:
     def name(self) -> str:
         """The wrapped engine's name, marked as paced."""
         return f"{self.inner.name}@{self.tok_s:g}tok/s"
-
-    def generate(self, prompt: Prompt, options: GenerateOptions | None = None) -> str:
-        """Return the whole (paced) answer."""
-        return "".join(self.stream(prompt, options))
 
     def stream(self, prompt: Prompt, options: GenerateOptions | None = None) -> Iterator[str]:
         """Yield the inner engine's pieces, the n-th no sooner than n / tok_s after the first."""
@@ -78,10 +74,6 @@ class PacedEngine:
     def warm(self) -> None:
         """Warm the wrapped engine (its model's pages, and loading it)."""
         warm_engine(self.inner)
-
-    def close(self) -> None:
-        """Close the wrapped engine."""
-        self.inner.close()
 
 
 # Builds an app from a config and its dirs (the CLI hands in the app module's builder, so that

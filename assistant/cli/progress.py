@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
-from assistant.llm.base import LLM, GenerateOptions, Prompt
+from assistant.llm.base import LLM, GenerateOptions, Prompt, WrappedLLM
 from assistant.runtime import App
 from assistant.speech.base import Speaker, Spoken
 
@@ -64,32 +64,19 @@ class Spinner:
             frame += 1
 
 
-class StepLLM:
+class StepLLM(WrappedLLM):
     """An engine that reports each generation as `generating N` (N counts the model calls)."""
 
     def __init__(self, inner: LLM, spinner: Spinner, calls: list[int]) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.spinner = spinner
         self.calls = calls  # shared by every engine, so the count is the run's
-
-    @property
-    def name(self) -> str:
-        """The wrapped engine's name."""
-        return self.inner.name
-
-    def generate(self, prompt: Prompt, options: GenerateOptions | None = None) -> str:
-        """Return the whole answer."""
-        return "".join(self.stream(prompt, options))
 
     def stream(self, prompt: Prompt, options: GenerateOptions | None = None) -> Iterator[str]:
         """Stream from the wrapped engine, showing the step."""
         self.calls[0] += 1
         self.spinner.step(f"generating {self.calls[0]}")
         yield from self.inner.stream(prompt, options)
-
-    def close(self) -> None:
-        """Close the wrapped engine."""
-        self.inner.close()
 
     def __getattr__(self, name: str) -> Any:
         # `warm`, `last`, `engines`...: whatever else the wrapped engine offers.

@@ -49,6 +49,31 @@ class LLM(Protocol):
         """Release the model (it is loaded again on the next call)."""
 
 
+class WrappedLLM:
+    """An engine around another: name, whole answers and closing pass through to `inner`;
+    subclasses change `stream` (to pace, count or show what the model does)."""
+
+    def __init__(self, inner: LLM) -> None:
+        self.inner = inner
+
+    @property
+    def name(self) -> str:
+        """The wrapped engine's name."""
+        return self.inner.name
+
+    def generate(self, prompt: Prompt, options: GenerateOptions | None = None) -> str:
+        """The whole answer, through `stream`."""
+        return "".join(self.stream(prompt, options))
+
+    def stream(self, prompt: Prompt, options: GenerateOptions | None = None) -> Iterator[str]:
+        """The wrapped engine's answer as it comes."""
+        return self.inner.stream(prompt, options)
+
+    def close(self) -> None:
+        """Close the wrapped engine."""
+        self.inner.close()
+
+
 def as_messages(prompt: Prompt) -> list[Message]:
     """Turn a bare string into a one-turn chat."""
     if isinstance(prompt, str):

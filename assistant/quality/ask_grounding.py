@@ -4,46 +4,15 @@ from __future__ import annotations
 
 import re
 
+from assistant.quality.numbers import CARDINALS, SCALES
+
 # A token as written: letters, digits and the punctuation codes and times are made of.
 _TOKEN = re.compile(r"[£$€]?[\w][\w'’:./@+-]*")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|\n\s*)$")
 _DIGIT = re.compile(r"\d")
 _LEADING_ZERO_TIME = re.compile(r"^0(\d[:.]\d\d)$")
 # Number words say numbers too: "four seconds" from the wrong note is as wrong as "4 seconds".
-_NUMBER_WORDS = frozenset(
-    {
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "thirteen",
-        "fourteen",
-        "fifteen",
-        "sixteen",
-        "seventeen",
-        "eighteen",
-        "nineteen",
-        "twenty",
-        "thirty",
-        "forty",
-        "fifty",
-        "sixty",
-        "seventy",
-        "eighty",
-        "ninety",
-        "hundred",
-        "thousand",
-        "million",
-        "twice",
-    }
-)
+_NUMBER_WORDS = frozenset(CARDINALS.keys() - {"one"} | SCALES.keys() | {"twice"})
 # Capitalised words that name nothing by themselves: "I", and titles (the name after one counts).
 _NOT_NAMES = frozenset({"i", "i'm", "i'd", "i'll", "i've", "ok", "okay", "mr", "mrs", "ms", "dr"})
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import AssistantError
-from assistant.llm.base import LLM, GenerateOptions, Prompt
+from assistant.llm.base import LLM, GenerateOptions, Prompt, WrappedLLM
 from assistant.quality.exemplars import DATA_DIR, ExemplarBanks, Exemplars
 
 EVAL_DIR = DATA_DIR / "eval"
@@ -67,23 +67,14 @@ class EvalOptions:
 Evaluator = Callable[[LLM, EvalOptions], dict[str, Any]]
 
 
-class CountingLLM:
+class CountingLLM(WrappedLLM):
     """Wraps an LLM and counts the pieces it streams (one per token for llama.cpp and
     OpenAI-compatible servers) and the calls made, so that evaluators report tokens."""
 
     def __init__(self, inner: LLM) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.tokens = 0
         self.calls = 0
-
-    @property
-    def name(self) -> str:
-        """The wrapped model's name."""
-        return self.inner.name
-
-    def generate(self, prompt: Prompt, options: GenerateOptions | None = None) -> str:
-        """The whole answer, counted."""
-        return "".join(self.stream(prompt, options))
 
     def stream(self, prompt: Prompt, options: GenerateOptions | None = None) -> Iterator[str]:
         """The answer piece by piece, counted."""
@@ -91,10 +82,6 @@ class CountingLLM:
         for piece in self.inner.stream(prompt, options):
             self.tokens += 1
             yield piece
-
-    def close(self) -> None:
-        """Close the wrapped model."""
-        self.inner.close()
 
 
 def load_eval_set(name: str, limit: int | None = None) -> list[dict[str, Any]]:

@@ -13,6 +13,8 @@ import functools
 import re
 from collections.abc import Iterable
 
+from assistant.quality.numbers import CARDINALS, SCALES
+
 # Capitalised words allowed anywhere: the speaker, exclamations, the style's own name.
 COMMON = frozenset(
     {"i", "i'm", "i'll", "i've", "i'd", "o", "oh", "ok", "okay", "hooray", "hurray", "wow"}
@@ -24,41 +26,11 @@ STARTERS = frozenset(
     | {"what's", "you'll", "you're", "i'm", "i'll", "hooray", "hurray", "wow", "yay", "ok"}
 )
 NUMBER_WORDS = {
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-    "hundred": 100,
-    "thousand": 1000,
-    "dozen": 12,
-    "third": 3,
-    "fourth": 4,
-    "fifth": 5,
-    "tenth": 10,
-    "hundredth": 100,
-    "thousandth": 1000,
+    **{word: n for word, n in CARDINALS.items() if word != "one"},  # "one" is mostly a pronoun
+    "hundred": SCALES["hundred"],
+    "thousand": SCALES["thousand"],
+    **{"dozen": 12, "third": 3, "fourth": 4, "fifth": 5, "tenth": 10},
+    **{"hundredth": 100, "thousandth": 1000},
 }
 # Magnitudes: allowed when the headline has the word or an abbreviated amount ("£90m", "2bn").
 MAGNITUDES = {"million": r"million|\d+(?:\.\d+)?m\b", "billion": r"billion|\d+(?:\.\d+)?bn\b"}

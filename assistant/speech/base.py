@@ -42,12 +42,7 @@ class Speaker(Protocol):
     """Says text aloud, or writes it where it can be heard later. Safe to call from any thread."""
 
     def say(
-        self,
-        text: str,
-        wav: Path | None = None,
-        *,
-        skill: str | None = None,
-        urgent: bool = False,
+        self, text: str, wav: Path | None = None, *, skill: str | None = None, urgent: bool = False
     ) -> Spoken:
         """Speak `text` (only to the file `wav` when given) and return when it is done.
 
@@ -77,12 +72,7 @@ class SkillSpeaker:
         self.skill = skill
 
     def say(
-        self,
-        text: str,
-        wav: Path | None = None,
-        *,
-        skill: str | None = None,
-        urgent: bool = False,
+        self, text: str, wav: Path | None = None, *, skill: str | None = None, urgent: bool = False
     ) -> Spoken:
         """Speak `text` as this skill."""
         return self.speaker.say(text, wav, skill=skill or self.skill, urgent=urgent)

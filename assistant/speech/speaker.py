@@ -116,12 +116,7 @@ class WorkerSpeaker:
             return self._queue
 
     def say(
-        self,
-        text: str,
-        wav: Path | None = None,
-        *,
-        skill: str | None = None,
-        urgent: bool = False,
+        self, text: str, wav: Path | None = None, *, skill: str | None = None, urgent: bool = False
     ) -> Spoken:
         """Speak `text`; with `wav`, write exactly that file instead (see Speaker.say)."""
         return self.say_stream((text,), wav, skill=skill, urgent=urgent)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from assistant import CARDINALS
+
 # HH:MM with an optional am/pm; digits glued to other digits or colons are not a time.
 TIME = re.compile(r"(?<![\d:])(\d{1,2}):(\d{2})(?![\d:])(?:\s?([ap])\.?m\b\.?)?", re.IGNORECASE)
 DIGITS = re.compile(r"\d")
 # Words that tell a time without numerals: a listener would hear them as a time.
 TIME_WORDS = frozenset(
-    [
+    [w for w, n in CARDINALS.items() if n <= 50]
+    + [
         "o'clock",
         "oclock",
         "noon",
@@ -18,29 +21,6 @@ TIME_WORDS = frozenset(
         "half",
         "quarter",
         "past",
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "thirteen",
-        "fourteen",
-        "fifteen",
-        "sixteen",
-        "seventeen",
-        "eighteen",
-        "nineteen",
-        "twenty",
-        "thirty",
-        "forty",
-        "fifty",
     ]
 )
 WORD = re.compile(r"[a-z']+")
