@@ -16,7 +16,7 @@ from assistant.news.settings import NewsSection
 from assistant.quality.exemplars import ExemplarBanks, Exemplars
 from assistant.retrieval.base import Hit, SearchResult
 from assistant.skill import SkillContext
-from assistant.speech.base import Speaker, Spoken
+from assistant.speech.base import Speaker, Spoken, WavFile, Who
 
 __all__ = [
     "FakeFetcher",
@@ -67,7 +67,7 @@ class FakeSpeaker:
         self.calls: list[tuple[str, str | None, bool]] = []
 
     def say(
-        self, text: str, wav: Path | None = None, *, skill: str | None = None, urgent: bool = False
+        self, text: str, wav: WavFile = None, *, skill: Who = None, urgent: bool = False
     ) -> Spoken:
         """Record `text`."""
         self.said.append(text)
@@ -75,12 +75,7 @@ class FakeSpeaker:
         return Spoken(text=text, sink="text", wav=wav)
 
     def say_stream(
-        self,
-        pieces: Iterable[str],
-        wav: Path | None = None,
-        *,
-        skill: str | None = None,
-        urgent: bool = False,
+        self, pieces: Iterable[str], wav: WavFile = None, *, skill: Who = None, urgent: bool = False
     ) -> Spoken:
         """Record the whole text of `pieces` once they end."""
         return self.say("".join(pieces), wav, skill=skill, urgent=urgent)

@@ -6,14 +6,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from types import TracebackType
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 from assistant.llm.base import LLM, GenerateOptions, Prompt, WrappedLLM
 from assistant.runtime import App
-from assistant.speech.base import Speaker, Spoken
+from assistant.speech.base import Speaker, Spoken, WavFile, Who
 
 FRAMES = "|/-\\"
 CLEAR = "\r\x1b[K"
@@ -109,19 +108,14 @@ class StepSpeaker:
         self.spinner = spinner
 
     def say(
-        self, text: str, wav: Path | None = None, *, skill: str | None = None, urgent: bool = False
+        self, text: str, wav: WavFile = None, *, skill: Who = None, urgent: bool = False
     ) -> Spoken:
         """Speak through the wrapped speaker, showing the step."""
         self.spinner.step("speaking")
         return self.inner.say(text, wav, skill=skill, urgent=urgent)
 
     def say_stream(
-        self,
-        pieces: Iterable[str],
-        wav: Path | None = None,
-        *,
-        skill: str | None = None,
-        urgent: bool = False,
+        self, pieces: Iterable[str], wav: WavFile = None, *, skill: Who = None, urgent: bool = False
     ) -> Spoken:
         """Speak sentence by sentence through the wrapped speaker, showing the step."""
         self.spinner.step("speaking")

@@ -8,6 +8,10 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 Sink = Literal["device", "wav", "text"]
+# Where `say` writes a WAV file instead of speaking aloud (None: speak through the sinks).
+WavFile = Path | None
+# Who speaks: the skill's name, for quiet hours (None: nobody in particular).
+Who = str | None
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,7 @@ class Speaker(Protocol):
     """Says text aloud, or writes it where it can be heard later. Safe to call from any thread."""
 
     def say(
-        self, text: str, wav: Path | None = None, *, skill: str | None = None, urgent: bool = False
+        self, text: str, wav: WavFile = None, *, skill: Who = None, urgent: bool = False
     ) -> Spoken:
         """Speak `text` (only to the file `wav` when given) and return when it is done.
 
@@ -51,12 +55,7 @@ class Speaker(Protocol):
         """
 
     def say_stream(
-        self,
-        pieces: Iterable[str],
-        wav: Path | None = None,
-        *,
-        skill: str | None = None,
-        urgent: bool = False,
+        self, pieces: Iterable[str], wav: WavFile = None, *, skill: Who = None, urgent: bool = False
     ) -> Spoken:
         """Like `say`, but speak each sentence of `pieces` as soon as it is complete."""
 
@@ -72,18 +71,13 @@ class SkillSpeaker:
         self.skill = skill
 
     def say(
-        self, text: str, wav: Path | None = None, *, skill: str | None = None, urgent: bool = False
+        self, text: str, wav: WavFile = None, *, skill: Who = None, urgent: bool = False
     ) -> Spoken:
         """Speak `text` as this skill."""
         return self.speaker.say(text, wav, skill=skill or self.skill, urgent=urgent)
 
     def say_stream(
-        self,
-        pieces: Iterable[str],
-        wav: Path | None = None,
-        *,
-        skill: str | None = None,
-        urgent: bool = False,
+        self, pieces: Iterable[str], wav: WavFile = None, *, skill: Who = None, urgent: bool = False
     ) -> Spoken:
         """Speak `pieces` sentence by sentence as this skill."""
         return self.speaker.say_stream(pieces, wav, skill=skill or self.skill, urgent=urgent)

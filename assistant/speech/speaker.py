@@ -16,7 +16,7 @@ from typing import TextIO
 from assistant.clock import Clock, SystemClock, load_timezone
 from assistant.errors import SpeechError
 from assistant.speech.audio import playback_device_present
-from assistant.speech.base import Sink, Spoken
+from assistant.speech.base import Sink, Spoken, WavFile, Who
 from assistant.speech.process import WorkerOptions, WorkerProcess, worker_command
 from assistant.speech.queue import SpeechQueue, Utterance
 from assistant.speech.quiet import QuietHours
@@ -116,18 +116,13 @@ class WorkerSpeaker:
             return self._queue
 
     def say(
-        self, text: str, wav: Path | None = None, *, skill: str | None = None, urgent: bool = False
+        self, text: str, wav: WavFile = None, *, skill: Who = None, urgent: bool = False
     ) -> Spoken:
         """Speak `text`; with `wav`, write exactly that file instead (see Speaker.say)."""
         return self.say_stream((text,), wav, skill=skill, urgent=urgent)
 
     def say_stream(
-        self,
-        pieces: Iterable[str],
-        wav: Path | None = None,
-        *,
-        skill: str | None = None,
-        urgent: bool = False,
+        self, pieces: Iterable[str], wav: WavFile = None, *, skill: Who = None, urgent: bool = False
     ) -> Spoken:
         """Speak each sentence of `pieces` as soon as it is complete (see Speaker.say)."""
         start = time.monotonic()
