@@ -83,8 +83,8 @@ class Systemd:
         self.sock.close()
 
 
-# The real worker (Piper or espeak-ng, as its arguments say), except that it hangs (like an
-# engine can) on any text saying HANG.
+# The real worker (its own main(), Piper or espeak-ng as its arguments say), except that it
+# hangs (like an engine can) on any text saying HANG.
 HANGING_WORKER = """
 import sys, time
 from assistant.speech import worker
@@ -101,9 +101,9 @@ class Hanging:
             time.sleep(600)
         return self.synth.synthesise(text)
 
-args = worker.parse_args(sys.argv[1:])
-engine = lambda: Hanging(worker.load_engine(args))
-sys.exit(worker.serve(engine, sys.stdin.buffer, sys.stdout.buffer))
+load = worker.load_engine
+worker.load_engine = lambda args: Hanging(load(args))
+sys.exit(worker.main(sys.argv[1:]))
 """
 
 

@@ -28,6 +28,7 @@ from tests.reliability.helpers import (
     start_daemon,
     stop_daemon,
 )
+from tests.reliability.test_hangs import HANGING_TTS, PLUGINS
 from tests.reliability.test_hostile_files import cli
 
 pytestmark = pytest.mark.slow
@@ -169,51 +170,6 @@ def test_a_config_that_is_not_a_regular_file_is_refused_at_once(tmp_path: Path) 
     )
 
 
-HANG_PLUGIN = {
-    "slow_skills": """
-        import time
-        from assistant.skill import Reply, Skill
-
-        class Slow(Skill):
-            name = "slow"
-            def run(self, ctx):
-                time.sleep(3600)
-                return Reply(text="never")
-    """
-}
-
-# The real speech worker (its own main(), Piper as configured), except that it hangs on a text
-# saying HANG.
-HANGING_REAL_WORKER = """
-import sys, time
-from assistant.speech import worker
-
-class Hanging:
-    def __init__(self, synth):
-        self.synth = synth
-
-    def __getattr__(self, name):
-        return getattr(self.synth, name)
-
-    def synthesise(self, text):
-        if "HANG" in text:
-            time.sleep(3600)
-        return self.synth.synthesise(text)
-
-load = worker.load_engine
-worker.load_engine = lambda args: Hanging(load(args))
-sys.exit(worker.main(sys.argv[1:]))
-"""
-PRELUDE = f"""
-import assistant.speech.process as process
-import assistant.speech.speaker as speaker
-def hanging(options=None):
-    args = (options or process.WorkerOptions()).args()
-    return [sys.executable, "-c", {HANGING_REAL_WORKER!r}, *args]
-speaker.worker_command = hanging
-"""
-
-
 def children(pid: int) -> list[int]:
     """The child processes of `pid` (any of its threads)."""
     found: list[int] = []
@@ -233,14 +189,14 @@ def alive(pid: int) -> bool:
 def test_a_stop_mid_run_is_journalled_as_stopped_and_leaves_no_worker(
     tmp_path: Path, state_dir: Path
 ) -> None:
-    plugins = plugin_dir(tmp_path / "plugins", HANG_PLUGIN, {"slow": "slow_skills:Slow"})
+    plugins = plugin_dir(tmp_path / "plugins", PLUGINS, {"hang": "faulty_skills:Hang"})
     config = tmp_path / "a.toml"
     config.write_text(
         '[assistant]\ngreeting = ""\ntimezone = "UTC"\n[speech]\nsink = "wav"\n'
-        'timeout_s = 300\nquiet_hours = ""\n[skills.slow]\nschedule = "0 3 * * *"\n'
+        'timeout_s = 300\nquiet_hours = ""\n[skills.hang]\nschedule = "0 3 * * *"\n'
         "timeout_s = 600\n"
     )
-    proc = start_daemon(config, environment(PYTHONPATH=str(plugins)), PRELUDE)
+    proc = start_daemon(config, environment(PYTHONPATH=str(plugins)), HANGING_TTS)
     sock = Path(os.environ["ASSISTANT_RUNTIME_DIR"]) / "control.sock"
     worker = 0
 
@@ -250,7 +206,7 @@ def test_a_stop_mid_run_is_journalled_as_stopped_and_leaves_no_worker(
 
     try:
         assert wait_for(sock.exists, 60), "no daemon"
-        assert send_request(sock, {"command": "trigger", "skill": "slow"})["queued"]
+        assert send_request(sock, {"command": "trigger", "skill": "hang"})["queued"]
         threading.Thread(target=say, daemon=True).start()
         assert wait_for(lambda: bool(children(proc.pid)), 30), "no speech worker"
         worker = children(proc.pid)[0]
@@ -261,7 +217,7 @@ def test_a_stop_mid_run_is_journalled_as_stopped_and_leaves_no_worker(
     if not gone:
         os.kill(worker, signal.SIGKILL)
     rows = [json.loads(line) for line in (state_dir / "journal.jsonl").read_text().splitlines()]
-    outcomes = [r["outcome"] for r in rows if r["skill"] == "slow"]
+    outcomes = [r["outcome"] for r in rows if r["skill"] == "hang"]
     assert code == 0, err[-2000:]
     assert outcomes == ["stopped"], outcomes
     assert gone, "the speech worker outlived the daemon"
