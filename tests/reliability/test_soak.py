@@ -17,6 +17,7 @@ from assistant.journal import Journal
 from assistant.llm.local import LocalEngine
 from assistant.llm.models import DEFAULT_MODEL, resolve_model
 from assistant.procmem import process_memory
+from assistant.quality.exemplars import ExemplarBanks
 from assistant.runner import Runner
 from assistant.skill import SkillContext
 from assistant.skillconfig import ConfiguredSkill, SkillPlan
@@ -46,9 +47,11 @@ def test_soak_memory_threads_and_handles_stay_flat(tmp_path: Path) -> None:
     speaker = FakeSpeaker()
     rng = random.Random(14)
     now = [datetime(2026, 1, 1)]
+    banks = ExemplarBanks()  # one for the process, as the daemon's app holds one
 
     def context(_name: str, clock: Clock | None) -> SkillContext:
-        return fake_context(FixedClock(now[0]), tmp_path, llm=engine, speaker=speaker)  # type: ignore[arg-type]
+        moment = FixedClock(now[0])
+        return fake_context(moment, tmp_path, llm=engine, speaker=speaker, exemplars=banks)
 
     settings = SkillSettings(timeout_s=120)
     plan = SkillPlan([ConfiguredSkill(ClockSkill, settings, ClockSkill.Config(), True)], [], [])
