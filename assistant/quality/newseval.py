@@ -67,7 +67,17 @@ def load_headlines(path: Path = HEADLINES, per_label: int = 100) -> list[Labelle
 
 
 @dataclass
-class SeussScore:
+class RunCost:
+    """What an evaluation spent (seconds, tokens, model calls) and a few outputs to read."""
+
+    seconds: float = 0.0
+    tokens: int = 0
+    calls: int = 0
+    examples: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class SeussScore(RunCost):
     """What seuss-news did with the eval headlines."""
 
     items: int = 0
@@ -78,10 +88,6 @@ class SeussScore:
     good: int = 0
     tragic_joked: int = 0
     length_violations: int = 0
-    seconds: float = 0.0
-    tokens: int = 0
-    calls: int = 0
-    examples: list[dict[str, str]] = field(default_factory=list)
 
     def report(self) -> dict[str, Any]:
         """The published numbers (rates over the non-tragic headlines)."""
@@ -157,7 +163,7 @@ def load_titles(path: Path = HN_TITLES) -> list[str]:
 
 
 @dataclass
-class TextScore:
+class TextScore(RunCost):
     """What a labelled-text skill (fake-quote, hn-troll) said over its eval inputs."""
 
     items: int = 0
@@ -166,10 +172,6 @@ class TextScore:
     within_length: int = 0
     fallbacks: int = 0
     good: int = 0
-    seconds: float = 0.0
-    tokens: int = 0
-    calls: int = 0
-    examples: list[dict[str, str]] = field(default_factory=list)
 
     def add(self, text: str, *, label: bool, grounded: bool, short: bool, fallback: bool) -> None:
         """Count one output."""
