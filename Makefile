@@ -17,7 +17,7 @@ LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=O
 else
 LLAMA_CMAKE_ARGS := -DLLAVA_BUILD=OFF
 endif
-SYSTEM_PACKAGES := espeak-ng sox
+SYSTEM_PACKAGES := espeak-ng sox mosquitto chromium chromium-driver
 
 .PHONY: help run test unit lint typecheck system-deps venv lock clean
 
@@ -49,6 +49,9 @@ system-deps:
 	@missing=""; \
 	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
 	command -v soxi >/dev/null || missing="$$missing sox"; \
+	command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || missing="$$missing mosquitto"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v chromedriver >/dev/null || missing="$$missing chromium-driver"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing$$missing with apt-get"; \
