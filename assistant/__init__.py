@@ -5,7 +5,7 @@ Everything a skill needs comes from here; the built-in skills import nothing els
 
 from assistant.errors import AssistantError
 from assistant.files import read_json, write_json_atomic
-from assistant.llm.base import LLM, GenerateOptions, Message
+from assistant.llm.base import LLM, GenerateOptions, Message, few_shot
 from assistant.llm.contract import (
     Attempt,
     Contract,
@@ -78,6 +78,7 @@ __all__ = [
     "classify",
     "couplet_rhymes",
     "dedupe",
+    "few_shot",
     "generate_checked",
     "grounding_violation",
     "hour_band",

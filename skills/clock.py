@@ -20,6 +20,7 @@ from assistant import (
     Score,
     Skill,
     SkillContext,
+    few_shot,
     generate_checked,
     hour_band,
     no_rhyme,
@@ -50,12 +51,9 @@ FALLBACKS = [
 
 def clock_prompt(stated: str, examples: list[tuple[str, str]] | None = None) -> list[Message]:
     """The few-shot chat that asks for a couplet with `stated` in it (nearest example last)."""
-    messages = [Message(role="system", content=SYSTEM)]
-    for shown, couplet in EXAMPLES if examples is None else examples:
-        messages.append(Message(role="user", content=SEED_PROMPT.format(shown)))
-        messages.append(Message(role="assistant", content=couplet))
-    messages.append(Message(role="user", content=SEED_PROMPT.format(stated)))
-    return messages
+    shown = EXAMPLES if examples is None else examples
+    shots = [(SEED_PROMPT.format(time), couplet) for time, couplet in shown]
+    return few_shot(SYSTEM, shots, SEED_PROMPT.format(stated))
 
 
 def tidy_line(line: str) -> str:

@@ -5,23 +5,20 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from assistant import (
     Contract,
     FeedSetting,
     GenerateOptions,
     Headline,
-    MaxWords,
     Message,
-    NoRepetition,
-    NotEmpty,
     Predicate,
     Reply,
-    Score,
     Skill,
     SkillContext,
     classify,
+    few_shot,
     generate_checked,
     grounding_violation,
     read_json,
@@ -30,8 +27,8 @@ from assistant import (
     write_json_atomic,
 )
 from skills._lib.exemplars import nearest
-from skills._lib.untrusted import DATA_RULE, not_a_copy, not_steered, quote_data, tidy_lines
-from skills._lib.wordfilter import banned_words, no_tragic_words
+from skills._lib.untrusted import DATA_RULE, quote_data, tidy_lines
+from skills._lib.writing import WritingOptions, topical, writing_rules
 
 MAX_WORDS = 50
 NAME = re.compile(r"^[\w .'-]{2,60}$")
@@ -68,12 +65,10 @@ def label(name: str) -> str:
 
 def quote_prompt(name: str, topic: str, examples: list[tuple[str, str, str]]) -> list[Message]:
     """System rules, few-shot pairs, then the request with the headline quoted as data."""
-    messages = [Message(role="system", content=SYSTEM)]
-    for speaker, about, answer in examples:
-        messages.append(Message(role="user", content=ASK.format(name=speaker, headline=about)))
-        messages.append(Message(role="assistant", content=answer))
-    messages.append(Message(role="user", content=ASK.format(name=name, headline=topic)))
-    return messages
+    shots = [
+        (ASK.format(name=speaker, headline=about), quote) for speaker, about, quote in examples
+    ]
+    return few_shot(SYSTEM, shots, ASK.format(name=name, headline=topic))
 
 
 def fingerprint(quote: str) -> str:
@@ -87,10 +82,9 @@ class FakeQuoteSkill(Skill):
     name = "fake-quote"
     default_schedule = "0 18 * * *"
 
-    class Config(BaseModel):
+    class Config(WritingOptions):
         """[skills.fake-quote] options."""
 
-        model_config = ConfigDict(extra="forbid")
         # Feeds whose light headlines the quote is about; without any, one of `topics`.
         feeds: list[FeedSetting] = Field(default_factory=list)
         celebrities: list[str] = Field(
@@ -108,10 +102,6 @@ class FakeQuoteSkill(Skill):
             default_factory=lambda: ["breakfast", "rainy days", "cats", "Mondays", "gardening"],
             min_length=1,
         )
-        use_llm: bool = True
-        retries: int = Field(5, ge=0, le=10)
-        exemplars: int = Field(3, ge=0, le=4)
-        extra_banned_words: list[str] = Field(default_factory=list)
 
         @field_validator("celebrities", "topics")
         @classmethod
@@ -201,13 +191,7 @@ class FakeQuoteSkill(Skill):
         """Short, harmless, about the headline, never claimed real, never said before."""
         return Contract(
             rules=[
-                NotEmpty(),
-                MaxWords(limit),
-                NoRepetition(),
-                not_steered(),
-                not_a_copy(topic),
-                no_tragic_words(),
-                banned_words(self.config.extra_banned_words),
+                *writing_rules(topic, limit, self.config.extra_banned_words),
                 Predicate(
                     "not-claimed-real",
                     lambda t: "claims to be real" if CLAIMS_REAL.search(t) else None,
@@ -216,12 +200,6 @@ class FakeQuoteSkill(Skill):
                 Predicate("new", lambda t: "said before" if fingerprint(t) in said else None),
             ],
             retries=self.config.retries,
-            scores=[Score("topical", lambda t: _shared(t, topic))],
+            scores=[topical(topic)],
             enough=2,
         )
-
-
-def _shared(text: str, topic: str) -> float:
-    """A soft score: the quote uses words of its headline (two or more is best)."""
-    content = {w for w in words(topic) if len(w) > 3}
-    return min(1.0, len(content & set(words(text))) / 2)

@@ -2,30 +2,27 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from assistant import (
     Contract,
     GenerateOptions,
     Headline,
-    MaxWords,
     Message,
-    NoRepetition,
-    NotEmpty,
     Predicate,
     Reply,
-    Score,
     Skill,
     SkillContext,
     dedupe,
+    few_shot,
     generate_checked,
     grounding_violation,
     seed_for,
-    words,
 )
 from skills._lib.exemplars import nearest
-from skills._lib.untrusted import DATA_RULE, not_a_copy, not_steered, quote_data, tidy_lines
-from skills._lib.wordfilter import banned_words, is_tragic, no_tragic_words
+from skills._lib.untrusted import DATA_RULE, quote_data, tidy_lines
+from skills._lib.wordfilter import is_tragic
+from skills._lib.writing import WritingOptions, topical, writing_rules
 
 MAX_WORDS = 39
 UNAVAILABLE = "The Hacker News front page is unavailable right now, so no parody today."
@@ -88,12 +85,8 @@ FALLBACKS = [
 
 def parody_prompt(title: str, examples: list[tuple[str, str]]) -> list[Message]:
     """System rules and few-shot pairs (a fixed prefix), then the quoted story title."""
-    messages = [Message(role="system", content=SYSTEM)]
-    for shown, answer in examples:
-        messages.append(Message(role="user", content=f"Story: {quote_data(shown)}"))
-        messages.append(Message(role="assistant", content=answer))
-    messages.append(Message(role="user", content=f"Story: {quote_data(title)}"))
-    return messages
+    shots = [(f"Story: {quote_data(shown)}", answer) for shown, answer in examples]
+    return few_shot(SYSTEM, shots, f"Story: {quote_data(title)}")
 
 
 def label(title: str) -> str:
@@ -107,17 +100,12 @@ class HnTrollSkill(Skill):
     name = "hn-troll"
     default_schedule = "0 17 * * 1-5"
 
-    class Config(BaseModel):
+    class Config(WritingOptions):
         """[skills.hn-troll] options."""
 
-        model_config = ConfigDict(extra="forbid")
         # A URL or a path of an RSS/Atom feed of front-page stories.
         feed: str = Field("https://news.ycombinator.com/rss", min_length=1)
-        use_llm: bool = True
-        retries: int = Field(5, ge=0, le=10)
-        exemplars: int = Field(3, ge=0, le=4)
         remember_days: int = Field(14, ge=1, le=365)
-        extra_banned_words: list[str] = Field(default_factory=list)
 
     config: Config
     stock = tuple(STOCK)
@@ -181,25 +169,13 @@ class HnTrollSkill(Skill):
         """Short, harmless, about the story, naming nobody it does not (but its stock)."""
         return Contract(
             rules=[
-                NotEmpty(),
-                MaxWords(MAX_WORDS),
-                NoRepetition(),
-                not_a_copy(title),
-                not_steered(),
-                no_tragic_words(),
-                banned_words(self.config.extra_banned_words),
+                *writing_rules(title, MAX_WORDS, self.config.extra_banned_words),
                 Predicate(
                     "grounded",
                     lambda t: grounding_violation(t, title, allowed=STOCK, numbers=False),
                 ),
             ],
             retries=self.config.retries,
-            scores=[Score("topical", lambda t: on_topic(t, title))],
+            scores=[topical(title)],
             enough=2,
         )
-
-
-def on_topic(comment: str, title: str) -> float:
-    """A soft score: the comment takes up words of the story's title (two or more is best)."""
-    content = {w for w in words(title) if len(w) > 3}
-    return min(1.0, len(content & set(words(comment))) / 2)

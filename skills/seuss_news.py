@@ -6,17 +6,15 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from assistant import (
     Contract,
     FeedSetting,
     GenerateOptions,
     Headline,
-    MaxWords,
     Message,
     NoRepetition,
-    NotEmpty,
     Outcome,
     Predicate,
     Reply,
@@ -25,6 +23,7 @@ from assistant import (
     SkillContext,
     classify,
     dedupe,
+    few_shot,
     generate_checked,
     grounding_violation,
     line_end_words,
@@ -37,8 +36,8 @@ from assistant import (
 )
 from skills._lib.exemplars import nearest
 from skills._lib.rhymeplan import STOP, couplet_grammar, end_pairs
-from skills._lib.untrusted import DATA_RULE, not_a_copy, not_steered, quote_data
-from skills._lib.wordfilter import banned_words, no_tragic_words
+from skills._lib.untrusted import DATA_RULE, quote_data
+from skills._lib.writing import WritingOptions, topical, writing_rules
 
 UNAVAILABLE = "The news is unavailable right now."
 NOTHING_NEW = "There are no new headlines since last time."
@@ -80,12 +79,8 @@ def ask(headline: str, pair: tuple[str, str]) -> str:
 
 def seuss_prompt(headline: str, pair: tuple[str, str], examples: list[Example]) -> list[Message]:
     """System rules, few-shot pairs, then the quoted headline with its end words."""
-    messages = [Message(role="system", content=SYSTEM)]
-    for shown, ends, answer in examples:
-        messages.append(Message(role="user", content=ask(shown, ends)))
-        messages.append(Message(role="assistant", content=answer))
-    messages.append(Message(role="user", content=ask(headline, pair)))
-    return messages
+    shots = [(ask(shown, ends), answer) for shown, ends, answer in examples]
+    return few_shot(SYSTEM, shots, ask(headline, pair))
 
 
 OPTIONS = GenerateOptions(max_tokens=40, temperature=0.8, stop=("\n\n", "Headline:"))
@@ -105,16 +100,6 @@ def two_lines(text: str) -> str:
 def spoken(text: str) -> str:
     """The two lines as one spoken sentence."""
     return " ".join(ln.strip() for ln in text.splitlines() if ln.strip())
-
-
-def topical(headline: str) -> Score:
-    """A soft score: the rhyme shares content words with the headline (two or more is best)."""
-    content = {w for w in words(headline) if w not in STOP and len(w) > 2}
-
-    def score(text: str) -> float:
-        return min(1.0, len(content & set(words(text))) / 2)
-
-    return Score("topical", score)
 
 
 @dataclass
@@ -146,10 +131,9 @@ class SeussNewsSkill(Skill):
     default_schedule = "0 12 * * *"
     precompute = True
 
-    class Config(BaseModel):
+    class Config(WritingOptions):
         """[skills.seuss-news] options."""
 
-        model_config = ConfigDict(extra="forbid")
         # URLs, file paths, or tables { url = "...", name = "the BBC" }.
         feeds: list[FeedSetting] = Field(default_factory=list)
         max_headlines: int = Field(3, ge=1, le=20)
@@ -159,18 +143,14 @@ class SeussNewsSkill(Skill):
         tragedies: Literal["plain", "skip"] = "plain"
         # Headlines about politics, money, law or health: "retell" (grounded) or read "plain".
         serious: Literal["retell", "plain"] = "retell"
-        use_llm: bool = True
-        # Candidates sampled after the first; the best that passes every rule is said.
         retries: int = Field(7, ge=0, le=15)
         # Few-shot examples: the same four every time ("fixed"), or the nearest ones to the
         # headline from the exemplar bank ("bank"). On the eval set fixed ones did as well
         # (33 vs 32 good of 34) for fewer tokens (105 vs 114 a good rhyme): their prompt
         # prefix is the same for every headline, so the prompt cache keeps it.
         examples: Literal["bank", "fixed"] = "fixed"
-        exemplars: int = Field(3, ge=0, le=4)
         # Headlines spoken within this many days are not spoken again.
         remember_days: int = Field(7, ge=1, le=365)
-        extra_banned_words: list[str] = Field(default_factory=list)
 
     config: Config
 
@@ -292,21 +272,24 @@ class SeussNewsSkill(Skill):
         """The rules a rhyme keeps before it is spoken, and what ranks the ones that do."""
         return Contract(
             rules=[
-                NotEmpty(),
-                MaxWords(self.config.max_words),
                 # Two-word runs at most twice: the small model tends to loop on a phrase.
-                NoRepetition(span=2, max_repeats=2),
-                not_a_copy(headline),
-                not_steered(),
-                no_tragic_words(),
-                banned_words(self.config.extra_banned_words),
+                *writing_rules(
+                    headline,
+                    self.config.max_words,
+                    self.config.extra_banned_words,
+                    NoRepetition(span=2, max_repeats=2),
+                ),
                 Predicate("rhyme", no_rhyme),
                 Predicate("end-words-once", tacked_on),
                 Predicate("grounded", lambda t: grounding_violation(t, headline)),
                 Predicate("real-words", lambda t: _unknown(t, headline)),
             ],
             retries=candidates - 1,
-            scores=[topical(headline), Score("fresh", fresh), Score("rhyme", rhyme_score, 0.5)],
+            scores=[
+                topical(headline, 3, STOP),
+                Score("fresh", fresh),
+                Score("rhyme", rhyme_score, 0.5),
+            ],
             enough=2,
         )
 

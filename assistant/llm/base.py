@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, TypedDict
 
@@ -15,6 +15,16 @@ class Message(TypedDict):
 
 
 Prompt = str | Sequence[Message]
+
+
+def few_shot(system: str, shots: Iterable[tuple[str, str]], ask: str) -> list[Message]:
+    """A chat: the system rules, each (request, answer) example as two turns, then `ask`."""
+    messages = [Message(role="system", content=system)]
+    for request, answer in shots:
+        messages.append(Message(role="user", content=request))
+        messages.append(Message(role="assistant", content=answer))
+    messages.append(Message(role="user", content=ask))
+    return messages
 
 
 @dataclass(frozen=True)

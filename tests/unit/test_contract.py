@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from assistant.llm.base import GenerateOptions
+from assistant.llm.base import GenerateOptions, few_shot
 from assistant.llm.contract import (
     Contract,
     MaxWords,
@@ -116,3 +116,19 @@ def test_seed_for_varies_with_date_and_time(a: datetime, b: datetime, same: bool
     assert (seed_for(a) == seed_for(b)) is same
     assert 0 <= seed_for(a) < 2**31
     assert seed_for(a, "clock") != seed_for(a, "quote")
+
+
+def test_few_shot_is_system_then_example_turns_then_the_request() -> None:
+    chat = few_shot("Be brief.", [("Q1", "A1"), ("Q2", "A2")], "Q3")
+    assert [(m["role"], m["content"]) for m in chat] == [
+        ("system", "Be brief."),
+        ("user", "Q1"),
+        ("assistant", "A1"),
+        ("user", "Q2"),
+        ("assistant", "A2"),
+        ("user", "Q3"),
+    ]
+    assert few_shot("Be brief.", [], "Q") == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Q"},
+    ]
