@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import tempfile
@@ -18,6 +17,7 @@ import pytest
 from assistant.service.client import send_request
 from assistant.service.errors import ServiceError
 from tests.conftest import wait_for
+from tests.daemon import start_daemon
 from tests.integration.helpers import BIN
 
 pytestmark = pytest.mark.slow
@@ -46,13 +46,7 @@ def service_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 def test_greets_then_stops_cleanly(tmp_path: Path, state_dir: Path, signum: int) -> None:
     cfg = tmp_path / "a.toml"
     cfg.write_text(CONFIG)
-    proc = subprocess.Popen(
-        [str(BIN), "--config", str(cfg), "run"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=os.environ.copy(),
-    )
+    proc = start_daemon(cfg)
     try:
         journal = state_dir / "journal.jsonl"
         # Generous: on 2 shared cores under load one model run can take most of a minute.
@@ -99,13 +93,7 @@ def test_sigterm_while_speaking_ends_within_5_s(
 ) -> None:
     cfg = tmp_path / "a.toml"
     cfg.write_text('[assistant]\ngreeting = ""\n[speech]\nsink = "wav"\n')
-    proc = subprocess.Popen(
-        [str(BIN), "--config", str(cfg), "run"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=os.environ.copy(),
-    )
+    proc = start_daemon(cfg)
     sock = service_env / "control.sock"
     answers: list[Any] = []
     text = " ".join(f"This is sentence number {i} of a long announcement." for i in range(60))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -18,7 +17,8 @@ import pytest
 from assistant.service.client import send_request
 from skills.clock import UNSURE
 from tests.conftest import wait_for
-from tests.integration.helpers import BIN, Systemd, assistant
+from tests.daemon import environment, start_daemon
+from tests.integration.helpers import Systemd, assistant
 
 pytestmark = pytest.mark.slow
 
@@ -46,19 +46,12 @@ def run_dir(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 def start(cfg: Path, run_dir: Path, synced: bool) -> tuple[subprocess.Popen[str], Systemd]:
     systemd = Systemd(run_dir / "notify")
-    env = os.environ.copy()
-    env |= {
-        "NOTIFY_SOCKET": str(run_dir / "notify"),
-        "WATCHDOG_USEC": "400000",
-        "ASSISTANT_CLOCK_SYNC": "yes" if synced else "no",
-    }
-    proc = subprocess.Popen(
-        [str(BIN), "--config", str(cfg), "run"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
+    env = environment(
+        NOTIFY_SOCKET=str(run_dir / "notify"),
+        WATCHDOG_USEC="400000",
+        ASSISTANT_CLOCK_SYNC="yes" if synced else "no",
     )
+    proc = start_daemon(cfg, env)
     return proc, systemd
 
 

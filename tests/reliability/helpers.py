@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+from tests.daemon import environment, start_daemon, stop_daemon
+
+__all__ = ["BIN", "environment", "plugin_dir", "report", "start_daemon", "stop_daemon"]
 
 BIN = Path(sys.executable).parent / "assistant"
 
@@ -35,36 +37,3 @@ def plugin_dir(root: Path, modules: dict[str, str], entry_points: dict[str, str]
     lines = "".join(f"{name} = {target}\n" for name, target in entry_points.items())
     (info / "entry_points.txt").write_text(f"[assistant.skills]\n{lines}")
     return root
-
-
-def environment(**extra: str) -> dict[str, str]:
-    """This test's environment (state and runtime dirs from conftest) plus `extra`."""
-    env = os.environ.copy()
-    env.update(extra)
-    return env
-
-
-def start_daemon(config: Path, env: dict[str, str], prelude: str = "") -> subprocess.Popen[str]:
-    """`assistant run` in a subprocess; `prelude` is Python run first (to inject a fault)."""
-    code = (
-        f"import sys\n{textwrap.dedent(prelude)}\nfrom assistant.cli import main\nsys.exit(main())"
-    )
-    return subprocess.Popen(
-        [sys.executable, "-c", code, "--config", str(config), "run"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-
-
-def stop_daemon(proc: subprocess.Popen[str], timeout: float = 10) -> tuple[int, str]:
-    """SIGTERM the daemon; return its exit code and what it logged."""
-    if proc.poll() is None:
-        proc.terminate()
-    try:
-        _out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        _out, err = proc.communicate()
-    return proc.returncode, err
