@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any, TypeVar
+
 from pydantic import BaseModel, ConfigDict
+
+T = TypeVar("T")
 
 
 class Section(BaseModel):
@@ -10,3 +15,8 @@ class Section(BaseModel):
 
     # inf and nan are never a sensible duration or size: "inf" seconds raised in a timer thread.
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    def pick(self, kind: type[T], **extra: Any) -> T:
+        """A `kind` dataclass made of this section's values of the same names, plus `extra`."""
+        names = {f.name for f in dataclasses.fields(kind)} - extra.keys()  # type: ignore[arg-type]
+        return kind(**{name: getattr(self, name) for name in names}, **extra)

@@ -52,21 +52,8 @@ class NewsSection(Section):
 
     def fetch_limits(self) -> FetchLimits:
         """The fetcher's limits from this section."""
-        return FetchLimits(
-            connect_timeout_s=self.connect_timeout_s,
-            read_timeout_s=self.read_timeout_s,
-            deadline_s=self.deadline_s,
-            max_bytes=self.max_bytes,
-            max_redirects=self.max_redirects,
-            backoff_base_s=self.backoff_base_s,
-            backoff_max_s=self.backoff_max_s,
-        )
+        return self.pick(FetchLimits)
 
     def parse_limits(self) -> ParseLimits:
         """How much of each feed becomes headlines."""
-        return ParseLimits(
-            max_entries=self.max_entries,
-            title_max_chars=self.title_max_chars,
-            summary_max_chars=self.summary_max_chars,
-            max_bytes=self.max_bytes,
-        )
+        return self.pick(ParseLimits)

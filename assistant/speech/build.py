@@ -43,12 +43,4 @@ def build_worker_speaker(
 
 def worker_options(section: SpeechSection, voices_dir: Path | None = None) -> WorkerOptions:
     """What the worker speaks with, from the section; named Piper voices are in `voices_dir`."""
-    return WorkerOptions(
-        engine=section.engine,
-        voice=section.voice,
-        rate=section.rate,
-        volume=section.volume,
-        sentence_silence=section.sentence_silence,
-        threads=section.threads,
-        voices_dir=voices_dir,
-    )
+    return section.pick(WorkerOptions, voices_dir=voices_dir)

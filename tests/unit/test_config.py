@@ -105,3 +105,23 @@ def test_state_dir_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     monkeypatch.delenv("STATE_DIRECTORY")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert state_dir() == tmp_path / "home" / ".local" / "state" / "assistant"
+
+
+def test_a_section_picks_the_fields_a_dataclass_names() -> None:
+    from dataclasses import dataclass
+
+    from assistant.section import Section
+
+    class Limits(Section):
+        size: int = 3
+        speed: float = 1.5
+        name: str = "x"
+
+    @dataclass(frozen=True)
+    class Picked:
+        size: int
+        speed: float
+        extra: str = ""
+
+    assert Limits(size=7).pick(Picked, extra="") == Picked(size=7, speed=1.5)
+    assert Limits().pick(Picked, extra="given") == Picked(size=3, speed=1.5, extra="given")
