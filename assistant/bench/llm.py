@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.bench.stats import median, ratio
 from assistant.llm.base import GenerateOptions, Message
 from assistant.llm.local import LocalEngine, default_threads, load_llama
 from assistant.llm.models import DEFAULT_MODEL, resolve_model
@@ -22,10 +23,6 @@ STORY: list[Message] = [
 ]
 DECODE_TOKENS = 96
 CONTEXT = 2048
-
-
-def _median(values: list[float]) -> float:
-    return round(statistics.median(values), 2)
 
 
 def decode_rate(pieces: Iterator[str], count_tokens: Callable[[str], int]) -> float:
@@ -68,11 +65,11 @@ def measure_decode(path: Path, runs: int) -> dict[str, float]:
         our_rates.append(decode_rate(ours.stream(STORY, options), count))
     raw.close()
     ours.close()
-    raw_tok_s, our_tok_s = _median(raw_rates), _median(our_rates)
+    raw_tok_s, our_tok_s = median(raw_rates), median(our_rates)
     return {
         "raw_tok_s": raw_tok_s,
         "assistant_tok_s": our_tok_s,
-        "ratio": round(our_tok_s / raw_tok_s, 3) if raw_tok_s else 0.0,
+        "ratio": ratio(our_tok_s, raw_tok_s),
     }
 
 
@@ -111,11 +108,11 @@ def measure_ttft(path: Path, runs: int) -> dict[str, Any]:
         disk_source = disk_engine.last.get("prompt_cache")
         for engine in (cold_engine, warm_engine, disk_engine):
             engine.close()
-    cold_ms, cached_ms = _median(cold), _median(cached)
+    cold_ms, cached_ms = median(cold), median(cached)
     return {
         "ttft_cold_ms": cold_ms,
         "ttft_cached_ms": cached_ms,
-        "prompt_cache_speedup": round(cold_ms / cached_ms, 2) if cached_ms else 0.0,
+        "prompt_cache_speedup": ratio(cold_ms, cached_ms, 2),
         "ttft_after_restart_ms": round(disk, 2),
         "after_restart_source": disk_source,
         "prompt_tokens": stats.get("prompt_tokens"),
@@ -130,7 +127,7 @@ def measure_load(path: Path, runs: int) -> dict[str, Any]:
         t0 = time.perf_counter()
         load_llama(path, threads=default_threads(), context=CONTEXT).close()
         warm.append((time.perf_counter() - t0) * 1000)
-    result: dict[str, Any] = {"load_warm_ms": _median(warm)}
+    result: dict[str, Any] = {"load_warm_ms": median(warm)}
     if drop_page_cache(path):
         t0 = time.perf_counter()
         load_llama(path, threads=default_threads(), context=CONTEXT).close()

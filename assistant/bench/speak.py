@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.bench.stats import median, ratio
 from assistant.llm.base import GenerateOptions
 from assistant.llm.local import LocalEngine
 from assistant.llm.models import resolve_model
@@ -165,20 +166,16 @@ def _pid(worker: WorkerProcess) -> int:
     return worker.pid
 
 
-def _median(values: list[float], digits: int = 1) -> float:
-    return round(statistics.median(values), digits)
-
-
 def _engine_report(runs: EngineRuns, memory: dict[str, float]) -> dict[str, Any]:
     """One engine's figures (medians) and its worker's memory."""
     batch, stream = statistics.median(runs.batch_ms), statistics.median(runs.stream_ms)
     return {
-        "start_ms": _median(runs.start_ms),
-        "load_ms": _median(runs.load_ms),
-        "rtf": _median(runs.rtf, 3),
+        "start_ms": median(runs.start_ms, 1),
+        "load_ms": median(runs.load_ms, 1),
+        "rtf": median(runs.rtf, 3),
         "ttfa_ms": round(stream, 1),
         "ttfa_batch_ms": round(batch, 1),
-        "ttfa_ratio": round(stream / batch, 3),
+        "ttfa_ratio": ratio(stream, batch),
         "sample_rate": runs.worker.sample_rate,
         "voice": runs.worker.voice,
         "memory_mb": memory,
