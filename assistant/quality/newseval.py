@@ -74,18 +74,27 @@ class RunCost:
     tokens: int = 0
     calls: int = 0
     examples: list[dict[str, str]] = field(default_factory=list)
+    # Inputs judged, and the outputs good on every count.
+    items: int = 0
+    good: int = 0
+
+    def cost(self) -> dict[str, Any]:
+        """The cost figures of a report: seconds an item, tokens a good output, model calls."""
+        return {
+            "seconds_per_item": round(self.seconds / max(1, self.items), 3),
+            "tokens_per_good": round(self.tokens / max(1, self.good), 1),
+            "model_calls": self.calls,
+        }
 
 
 @dataclass
 class SeussScore(RunCost):
     """What seuss-news did with the eval headlines."""
 
-    items: int = 0
     by_label: dict[str, int] = field(default_factory=dict)
     retold: int = 0
     rhymed: int = 0
     grounded: int = 0
-    good: int = 0
     tragic_joked: int = 0
     length_violations: int = 0
 
@@ -101,10 +110,8 @@ class SeussScore(RunCost):
             "good_rate": round(self.good / max(1, non_tragic), 3),
             "tragic_joked": self.tragic_joked,
             "length_violations": self.length_violations,
-            "seconds_per_item": round(self.seconds / max(1, self.items), 3),
             "seconds_per_non_tragic": round(self.seconds / max(1, non_tragic), 3),
-            "tokens_per_good": round(self.tokens / max(1, self.good), 1),
-            "model_calls": self.calls,
+            **self.cost(),
         }
 
 
@@ -166,12 +173,10 @@ def load_titles(path: Path = HN_TITLES) -> list[str]:
 class TextScore(RunCost):
     """What a labelled-text skill (fake-quote, hn-troll) said over its eval inputs."""
 
-    items: int = 0
     labelled: int = 0
     grounded: int = 0
     within_length: int = 0
     fallbacks: int = 0
-    good: int = 0
 
     def add(self, text: str, *, label: bool, grounded: bool, short: bool, fallback: bool) -> None:
         """Count one output."""
@@ -192,9 +197,7 @@ class TextScore(RunCost):
             "length_violations": self.items - self.within_length,
             "fallback_rate": round(self.fallbacks / n, 3),
             "good_rate": round(self.good / n, 3),
-            "seconds_per_item": round(self.seconds / n, 3),
-            "tokens_per_good": round(self.tokens / max(1, self.good), 1),
-            "model_calls": self.calls,
+            **self.cost(),
         }
 
 
