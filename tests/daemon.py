@@ -8,6 +8,15 @@ import sys
 import textwrap
 from pathlib import Path
 
+# A daemon that greets with the clock and writes what it says to WAV files in the state dir.
+GREETS_WITH_CLOCK = """
+[assistant]
+greeting = "clock"
+timezone = "UTC"
+[speech]
+sink = "wav"
+"""
+
 
 def environment(**extra: str) -> dict[str, str]:
     """This test's environment (state and runtime dirs from conftest) plus `extra`."""

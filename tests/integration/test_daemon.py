@@ -17,20 +17,18 @@ import pytest
 from assistant.service.client import send_request
 from assistant.service.errors import ServiceError
 from tests.conftest import wait_for
-from tests.daemon import start_daemon
+from tests.daemon import GREETS_WITH_CLOCK, start_daemon
 from tests.integration.helpers import BIN
 
 pytestmark = pytest.mark.slow
 
-CONFIG = """
-[assistant]
-greeting = "clock"
-timezone = "UTC"
-[speech]
-sink = "wav"
+CONFIG = (
+    GREETS_WITH_CLOCK
+    + """
 [skills.clock]
 schedule = "0 8 * * *"
 """
+)
 
 
 @pytest.fixture(autouse=True)

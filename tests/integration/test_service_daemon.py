@@ -17,23 +17,21 @@ import pytest
 from assistant.service.client import send_request
 from skills.clock import UNSURE
 from tests.conftest import wait_for
-from tests.daemon import environment, start_daemon
+from tests.daemon import GREETS_WITH_CLOCK, environment, start_daemon
 from tests.integration.helpers import Systemd, assistant
 
 pytestmark = pytest.mark.slow
 
-CONFIG = """
-[assistant]
-greeting = "clock"
-timezone = "UTC"
-[speech]
-sink = "wav"
+CONFIG = (
+    GREETS_WITH_CLOCK
+    + """
 [service]
 sync_wait_s = {wait}
 [skills.clock]
 schedule = "{schedule}"
 use_llm = false
 """
+)
 
 
 @pytest.fixture
