@@ -10,7 +10,6 @@ from pydantic import Field, field_validator
 from assistant import (
     Contract,
     FeedSetting,
-    GenerateOptions,
     Headline,
     Message,
     Predicate,
@@ -19,16 +18,14 @@ from assistant import (
     SkillContext,
     classify,
     few_shot,
-    generate_checked,
     grounding_violation,
     read_json,
-    seed_for,
     words,
     write_json_atomic,
 )
 from skills._lib.exemplars import nearest
-from skills._lib.untrusted import DATA_RULE, quote_data, tidy_lines
-from skills._lib.writing import WritingOptions, topical, writing_rules
+from skills._lib.untrusted import DATA_RULE, quote_data
+from skills._lib.writing import WritingOptions, topical, write, writing_rules
 
 MAX_WORDS = 50
 NAME = re.compile(r"^[\w .'-]{2,60}$")
@@ -171,19 +168,14 @@ class FakeQuoteSkill(Skill):
         found = nearest(ctx, self.name, topic, self.config.exemplars)
         examples = [(e.tags, e.input, e.output) for e in found] or EXAMPLES
         limit = MAX_WORDS - 1 - len(words(label(name)))
-        outcome = generate_checked(
-            ctx.llm,
+        outcome = write(
+            ctx,
             quote_prompt(name, quote_data(topic), [(s, quote_data(h), q) for s, h, q in examples]),
             self.contract(limit, name, topic, said),
-            fallback=lambda: fallback,
-            options=GenerateOptions(
-                max_tokens=64,
-                temperature=0.9,
-                stop=("\n\n",),
-                seed=seed_for(ctx.clock.now(), f"{self.name}|{name}|{topic}"),
-                fixed_prefix=1 + 2 * len(examples),
-            ),
-            tidy=tidy_lines,
+            fallback,
+            key=f"{self.name}|{name}|{topic}",
+            max_tokens=64,
+            stop=("\n\n",),
         )
         return outcome.text, outcome.attempts, outcome.fallback
 

@@ -6,7 +6,6 @@ from pydantic import Field
 
 from assistant import (
     Contract,
-    GenerateOptions,
     Headline,
     Message,
     Predicate,
@@ -15,14 +14,12 @@ from assistant import (
     SkillContext,
     dedupe,
     few_shot,
-    generate_checked,
     grounding_violation,
-    seed_for,
 )
 from skills._lib.exemplars import nearest
-from skills._lib.untrusted import DATA_RULE, quote_data, tidy_lines
+from skills._lib.untrusted import DATA_RULE, quote_data
 from skills._lib.wordfilter import is_tragic
-from skills._lib.writing import WritingOptions, topical, writing_rules
+from skills._lib.writing import WritingOptions, topical, write, writing_rules
 
 MAX_WORDS = 39
 UNAVAILABLE = "The Hacker News front page is unavailable right now, so no parody today."
@@ -149,19 +146,14 @@ class HnTrollSkill(Skill):
             return fallback, 0, True
         found = nearest(ctx, self.name, story.title, self.config.exemplars)
         examples = [(e.input, e.output) for e in found] or EXAMPLES
-        outcome = generate_checked(
-            ctx.llm,
+        outcome = write(
+            ctx,
             parody_prompt(story.title, examples),
             self.contract(story.title),
-            fallback=lambda: fallback,
-            options=GenerateOptions(
-                max_tokens=56,
-                temperature=0.9,
-                stop=("\n\n", "Story:"),
-                seed=seed_for(ctx.clock.now(), f"{self.name}|{story.title}"),
-                fixed_prefix=1 + 2 * len(examples),
-            ),
-            tidy=tidy_lines,
+            fallback,
+            key=f"{self.name}|{story.title}",
+            max_tokens=56,
+            stop=("\n\n", "Story:"),
         )
         return outcome.text, outcome.attempts, outcome.fallback
 

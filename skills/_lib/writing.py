@@ -6,8 +6,22 @@ from collections.abc import Collection, Iterable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant import MaxWords, NoRepetition, NotEmpty, Rule, Score, words
-from skills._lib.untrusted import not_a_copy, not_steered
+from assistant import (
+    Contract,
+    GenerateOptions,
+    MaxWords,
+    Message,
+    NoRepetition,
+    NotEmpty,
+    Outcome,
+    Rule,
+    Score,
+    SkillContext,
+    generate_checked,
+    seed_for,
+    words,
+)
+from skills._lib.untrusted import not_a_copy, not_steered, tidy_lines
 from skills._lib.wordfilter import banned_words, no_tragic_words
 
 
@@ -50,3 +64,28 @@ def topical(source: str, min_chars: int = 4, skip: Collection[str] = ()) -> Scor
         return min(1.0, len(content & set(words(text))) / 2)
 
     return Score("topical", score)
+
+
+def write(
+    ctx: SkillContext,
+    prompt: list[Message],
+    contract: Contract,
+    fallback: str,
+    *,
+    key: str,
+    max_tokens: int,
+    stop: tuple[str, ...],
+) -> Outcome:
+    """The best line the model writes for the few-shot `prompt` that keeps `contract`, else
+    `fallback`. Its examples are a fixed prefix (the prompt cache keeps them); the seeds
+    follow the time and `key`, so each day brings new lines."""
+    options = GenerateOptions(
+        max_tokens=max_tokens,
+        temperature=0.9,
+        stop=stop,
+        seed=seed_for(ctx.clock.now(), key),
+        fixed_prefix=len(prompt) - 1,
+    )
+    return generate_checked(
+        ctx.llm, prompt, contract, fallback=lambda: fallback, options=options, tidy=tidy_lines
+    )
