@@ -40,7 +40,7 @@ from assistant.quality.rhyme import (
 from assistant.quality.rhymegrammar import rhyme_choices, rhyming_sampler
 from assistant.quality.sensitivity import Verdict, classify, is_tragic
 from assistant.retrieval.base import Hit, Retriever, SearchResult
-from assistant.skill import Reply, Skill, SkillContext
+from assistant.skill import Reply, Skill, SkillContext, Source
 
 __all__ = [
     "CARDINALS",
@@ -74,6 +74,7 @@ __all__ = [
     "Skill",
     "SkillContext",
     "SkillNews",
+    "Source",
     "Verdict",
     "classify",
     "couplet_rhymes",

@@ -12,6 +12,7 @@ from typing import TextIO
 from assistant.clock import Clock, SystemClock, load_timezone
 from assistant.config import Config, is_skill_name, load_config, read_toml, validate_config
 from assistant.errors import ConfigError
+from assistant.feedback.recall import FeedbackHook, ignore_feedback
 from assistant.http import HttpFetcher
 from assistant.llm.base import LLM
 from assistant.llm.local import LocalEngine
@@ -204,6 +205,12 @@ def build_exemplars(config: Config, cache: Path) -> ExemplarBanks:
     from assistant.retrieval.store import build_embedder
 
     return ExemplarBanks(embedder=build_embedder(config.retrieval, cache), cache_dir=cache)
+
+
+def build_feedback_hook(app: App) -> FeedbackHook:
+    """What a rating teaches beyond being stored: nothing yet. The learner of liked output
+    (exemplar bank) and disliked output (a rule, the regression file) is wired in here."""
+    return ignore_feedback
 
 
 def rebuild_app(old: App) -> App:

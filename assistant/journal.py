@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -11,6 +12,11 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 MAX_BYTES = 1024 * 1024
+# Utterance ids: Crockford's base32 (no i, l, o, u: nothing to misread), six of them.
+ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+ID_LENGTH = 6
+# Utterances kept in memory when the journal has no file (tests, a read-only state dir).
+MEMORY = 500
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,22 @@ class RunRecord:
     lateness_ms: float | None = None
     # True when the reply was prepared ahead of the scheduled time.
     precomputed: bool = False
+    # An utterance (a run that said something, or a `say`): its id for `repeat`, `source` and
+    # `feedback`; the model-written part and what the model was given for it; where it came
+    # from (title, link, feed, or path and heading); the model, the judges' soft scores and
+    # how many candidates were sampled. Lines written before these fields load with defaults.
+    id: str = ""
+    written: str = ""
+    input: str = ""
+    cited: list[dict[str, str]] = field(default_factory=list)
+    model: str = ""
+    scores: dict[str, float] = field(default_factory=dict)
+    attempts: int = 0
+
+    @property
+    def time(self) -> str:
+        """When it was heard (first audio), else when the run started."""
+        return self.first_audio or self.started
 
 
 _TYPES: dict[str, type | tuple[type, ...]] = {
@@ -47,6 +69,13 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
     "first_audio": str,
     "lateness_ms": (int, float, type(None)),
     "precomputed": bool,
+    "id": str,
+    "written": str,
+    "input": str,
+    "cited": list,
+    "model": str,
+    "scores": dict,
+    "attempts": int,
 }
 
 
@@ -63,7 +92,20 @@ def parse_record(line: str) -> RunRecord | None:
         return None
     if not {"skill", "started", "outcome"} <= fields.keys():
         return None
+    if "cited" in fields:  # a source that is not a table of strings is dropped, not the line
+        fields["cited"] = [_strings(c) for c in fields["cited"] if isinstance(c, dict)]
+    if "scores" in fields:
+        fields["scores"] = {
+            k: float(v)
+            for k, v in fields["scores"].items()
+            if isinstance(v, int | float) and not isinstance(v, bool)
+        }
     return RunRecord(**fields)
+
+
+def _strings(row: dict[str, Any]) -> dict[str, str]:
+    """The string fields of a table."""
+    return {k: v for k, v in row.items() if isinstance(v, str)}
 
 
 class Journal:
@@ -74,6 +116,8 @@ class Journal:
         self.last: dict[str, RunRecord] = {}
         self._lock = threading.Lock()
         self._warned = False
+        self._memory: list[RunRecord] = []
+        self._ids: set[str] | None = None
 
     def load_last(self) -> None:
         """Fill `last` from the file, so that status after a restart knows earlier runs."""
@@ -91,6 +135,29 @@ class Journal:
 
     def recent(self, skill: str, limit: int = 20) -> list[RunRecord]:
         """The last `limit` runs of `skill` from the file (oldest first), for estimates."""
+        return [run for run in self._read() if run.skill == skill][-limit:]
+
+    def utterances(self) -> list[RunRecord]:
+        """Every utterance the journal holds (both files; any process may have written them),
+        newest first."""
+        if self.path is None:
+            with self._lock:
+                return self._memory[::-1]
+        return [run for run in self._read() if run.id][::-1]
+
+    def new_id(self) -> str:
+        """A short id no utterance in the journal has yet."""
+        with self._lock:
+            if self._ids is None:
+                self._ids = {run.id for run in self._read() if run.id}
+            while True:
+                found = "".join(secrets.choice(ID_ALPHABET) for _ in range(ID_LENGTH))
+                if found not in self._ids:
+                    self._ids.add(found)
+                    return found
+
+    def _read(self) -> list[RunRecord]:
+        """Every readable run in the rotated file, then the current one (oldest first)."""
         if self.path is None:
             return []
         runs: list[RunRecord] = []
@@ -99,8 +166,8 @@ class Journal:
                 lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
             except OSError:
                 continue
-            runs += [run for line in lines if (run := parse_record(line)) and run.skill == skill]
-        return runs[-limit:]
+            runs += [run for line in lines if (run := parse_record(line)) is not None]
+        return runs
 
     def latest(self) -> dict[str, RunRecord]:
         """A copy of the last run of each skill."""
@@ -112,6 +179,8 @@ class Journal:
         with self._lock:
             self.last[run.skill] = run
             if self.path is None:
+                if run.id:
+                    self._memory = [*self._memory, run][-MEMORY:]
                 return
             try:
                 self._append(asdict(run))

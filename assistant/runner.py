@@ -10,11 +10,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from assistant.clock import Clock
 from assistant.errors import AssistantError
+from assistant.feedback.utterance import said_fields
 from assistant.journal import Journal, RunRecord
+from assistant.llm.contract import Outcome, collecting
 from assistant.skill import Reply, SkillContext
 from assistant.skillconfig import SkillPlan
 
@@ -37,6 +39,10 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
     # When the first audio of the reply was ready for the device (None: not spoken).
     first_audio: datetime | None = None
+    # Every checked generation of the run: what the model wrote, for the journal.
+    outcomes: list[Outcome] = field(default_factory=list)
+    # The utterance's id in the journal ("" until journalled, or when nothing was said).
+    id: str = ""
 
     @property
     def ok(self) -> bool:
@@ -132,27 +138,44 @@ class Runner:
             if wanted and not self.stopping.is_set():
                 self._speak(name, result)
             result.timings["total_ms"] = round((self.wall() - started).total_seconds() * 1000, 1)
-            first = result.first_audio
-            late = None
-            if scheduled is not None and first is not None:
-                late = round((first - scheduled).total_seconds() * 1000, 1)
-            self.journal.record(
-                RunRecord(
-                    skill=name,
-                    started=started.isoformat(timespec="seconds"),
-                    outcome=result.outcome,
-                    text=reply.text if reply else "",
-                    error=result.error,
-                    sources=list(reply.sources) if reply else [],
-                    timings=result.timings,
-                    scheduled=_iso(scheduled),
-                    ready=_iso(ready),
-                    first_audio=_iso(first),
-                    lateness_ms=late,
-                    precomputed=precomputed,
-                )
-            )
+            self._journal(result, started, scheduled, ready, precomputed)
             return result
+
+    def _journal(
+        self,
+        result: RunResult,
+        started: datetime,
+        scheduled: datetime | None,
+        ready: datetime | None,
+        precomputed: bool,
+    ) -> None:
+        """Record the run; a reply that said something becomes an utterance with an id."""
+        reply, first = result.reply, result.first_audio
+        late = None
+        if scheduled is not None and first is not None:
+            late = round((first - scheduled).total_seconds() * 1000, 1)
+        said: dict[str, Any] = {}
+        if result.ok and reply is not None and reply.text:
+            result.id = self.journal.new_id()
+            said = said_fields(reply, result.outcomes)
+        self.journal.record(
+            RunRecord(
+                skill=result.skill,
+                started=started.isoformat(timespec="seconds"),
+                outcome=result.outcome,
+                text=reply.text if reply else "",
+                error=result.error,
+                sources=list(reply.sources) if reply else [],
+                timings=result.timings,
+                scheduled=_iso(scheduled),
+                ready=_iso(ready),
+                first_audio=_iso(first),
+                lateness_ms=late,
+                precomputed=precomputed,
+                id=result.id,
+                **said,
+            )
+        )
 
     @contextmanager
     def _counted(self, name: str) -> Iterator[None]:
@@ -187,7 +210,13 @@ class Runner:
                 return RunResult(name, "busy", error="the previous run is still going")
             t0 = time.monotonic()
             ctx = make_context(name, clock)
-            call: _Call[Reply] = _Call(lambda: configured.build().run(ctx))
+            outcomes: list[Outcome] = []
+
+            def work() -> Reply:
+                with collecting(outcomes):
+                    return configured.build().run(ctx)
+
+            call: _Call[Reply] = _Call(work)
             thread = threading.Thread(target=call, name=f"skill-{name}", daemon=True)
             self._threads[name] = thread
             thread.start()
@@ -202,7 +231,7 @@ class Runner:
             return RunResult(name, "error", error=repr(call.error), timings=timings)
         if not isinstance(call.value, Reply):
             return RunResult(name, "error", error=f"run() returned {call.value!r}, not a Reply")
-        return RunResult(name, "ok", reply=call.value, timings=timings)
+        return RunResult(name, "ok", reply=call.value, timings=timings, outcomes=outcomes)
 
     def _abandoned(self, name: str, limit: float) -> RunResult:
         """A run given up on: "stopped" when SIGTERM cut it short, else "timeout"."""

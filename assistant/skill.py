@@ -13,10 +13,37 @@ from pydantic import BaseModel, ConfigDict
 from assistant.clock import Clock
 from assistant.http import Fetcher
 from assistant.llm.base import LLM
+from assistant.news.headline import Headline
 from assistant.news.service import SkillNews
 from assistant.quality.exemplars import ExemplarBanks, Exemplars
 from assistant.retrieval.base import Retriever
 from assistant.speech.base import Speaker
+
+# The keys of a source record, as the control socket and `source` give it.
+SOURCE_KEYS = ("title", "link", "feed", "path", "heading")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where something said came from: a headline (title, link, feed) or a note (path,
+    heading); "" when absent. `text` is the passage cited (the journal keeps it for feedback
+    on `ask`; it is not part of the public source record)."""
+
+    title: str = ""
+    link: str = ""
+    feed: str = ""
+    path: str = ""
+    heading: str = ""
+    text: str = ""
+
+    @classmethod
+    def from_headline(cls, headline: Headline) -> Source:
+        """A headline as a source: its title, link and feed."""
+        return cls(title=headline.title, link=headline.link or "", feed=headline.source)
+
+    def to_json(self) -> dict[str, str]:
+        """The public source record: `title`, `link`, `feed`, `path`, `heading`."""
+        return {key: getattr(self, key) for key in SOURCE_KEYS}
 
 
 @dataclass(frozen=True)
@@ -25,6 +52,8 @@ class Reply:
 
     text: str
     sources: list[str] = field(default_factory=list)
+    # The same sources as records (`source` tells them; a reply without: its links).
+    cited: list[Source] = field(default_factory=list)
     # True when the text was derived from untrusted web content (headlines, comments...).
     tainted: bool = False
     # Extra keys a skill adds to `run-skill --json` output (e.g. seuss-news's "items").

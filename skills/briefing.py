@@ -60,7 +60,9 @@ class BriefingSkill(Skill):
             data.update(items=told.items, failures=told.failures, stale=told.stale)
         if self.config.quote:
             parts.append(self._quote(ctx, deadline))
-        return Reply(text="\n".join(parts), sources=told.sources, tainted=True, data=data)
+        return Reply(
+            text="\n".join(parts), sources=told.sources, cited=told.cited, tainted=True, data=data
+        )
 
     def _clock(self, ctx: SkillContext, deadline: float) -> str:
         """The clock's couplet; the bare time when out of time; never a time it is unsure of."""

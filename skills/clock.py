@@ -177,6 +177,7 @@ class ClockSkill(Skill):
             options=options,
             tidy=tidy_couplet,
             sampler=sampler,
+            input=time_forms(moment)[0],
         )
         return Reply(
             text=outcome.text,

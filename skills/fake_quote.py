@@ -16,6 +16,7 @@ from assistant import (
     Reply,
     Skill,
     SkillContext,
+    Source,
     classify,
     few_shot,
     grounding_violation,
@@ -127,6 +128,7 @@ class FakeQuoteSkill(Skill):
         return Reply(
             text=f'{label(name)} "{quote}"',
             sources=[story.link or story.source] if story else [],
+            cited=[Source.from_headline(story)] if story else [],
             tainted=story is not None,
             data=data,
         )
@@ -176,6 +178,7 @@ class FakeQuoteSkill(Skill):
             key=f"{self.name}|{name}|{topic}",
             max_tokens=64,
             stop=("\n\n",),
+            input=topic,
         )
         return outcome.text, outcome.attempts, outcome.fallback
 

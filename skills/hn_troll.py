@@ -12,6 +12,7 @@ from assistant import (
     Reply,
     Skill,
     SkillContext,
+    Source,
     dedupe,
     few_shot,
     grounding_violation,
@@ -126,6 +127,7 @@ class HnTrollSkill(Skill):
         return Reply(
             text=f"{label(story.title)} {comment}",
             sources=[story.link or story.source],
+            cited=[Source.from_headline(story)],
             tainted=True,
             data={
                 "story": story.to_json(),
@@ -154,6 +156,7 @@ class HnTrollSkill(Skill):
             key=f"{self.name}|{story.title}",
             max_tokens=56,
             stop=("\n\n", "Story:"),
+            input=story.title,
         )
         return outcome.text, outcome.attempts, outcome.fallback
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from pydantic import Field
@@ -21,6 +21,7 @@ from assistant import (
     Score,
     Skill,
     SkillContext,
+    Source,
     classify,
     dedupe,
     few_shot,
@@ -122,6 +123,7 @@ class Told:
     sources: list[str]
     failures: list[str]
     stale: bool
+    cited: list[Source] = field(default_factory=list)
 
 
 class SeussNewsSkill(Skill):
@@ -160,6 +162,7 @@ class SeussNewsSkill(Skill):
         return Reply(
             text=told.text,
             sources=told.sources,
+            cited=told.cited,
             tainted=True,
             data={"items": told.items, "failures": told.failures, "stale": told.stale},
         )
@@ -186,7 +189,9 @@ class SeussNewsSkill(Skill):
                 spoken_before.add(headline)
             spoken_before.save()
         sources = sorted({i["link"] or i["source"] for i in items if i["mode"] != "skipped"})
-        return Told("\n".join(lines), items, sources, news.failures, stale)
+        said = [h for h, item in zip(fresh, items, strict=False) if item["mode"] != "skipped"]
+        cited = [Source.from_headline(h) for h in said]
+        return Told("\n".join(lines), items, sources, news.failures, stale, cited)
 
     def _items(
         self, ctx: SkillContext, headlines: list[Headline], deadline: float | None
@@ -255,6 +260,7 @@ class SeussNewsSkill(Skill):
             options=replace(OPTIONS, seed=seed, fixed_prefix=1 + 2 * len(examples)),
             tidy=two_lines,
             sampler=sample,
+            input=title,
         )
 
     def examples(self, ctx: SkillContext, title: str) -> list[Example]:

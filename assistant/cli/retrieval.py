@@ -6,10 +6,19 @@ import argparse
 import json
 import logging
 import sys
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.cli.table import Commands
+
+if TYPE_CHECKING:
+    from assistant.journal import Journal
+    from assistant.llm.contract import Outcome
+    from assistant.retrieval.ask import Answer
+
+# The skill name of `ask` answers in the journal (feedback on them tunes retrieval).
+ASK = "ask"
 
 
 def _section(args: argparse.Namespace) -> Any:
@@ -101,6 +110,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.app import build_app, quiet_text
     from assistant.cli.progress import Spinner, watch_app
     from assistant.config import config_path
+    from assistant.llm.contract import collecting
     from assistant.retrieval.ask import ask
     from assistant.retrieval.store import build_store
 
@@ -108,9 +118,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
     spinner = Spinner(sys.stderr, enabled=not args.json)
     watch_app(app, spinner)
     spinner.step("searching notes and headlines")
+    started = datetime.now().astimezone()
+    outcomes: list[Outcome] = []
     try:
         section = app.config.retrieval
-        with spinner:
+        with spinner, collecting(outcomes):
             with build_store(section, app.paths.state, cache_dir=app.paths.cache) as store:
                 answer = ask(
                     store,
@@ -124,6 +136,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 )
             if not args.no_speak:
                 app.speaker.say(answer.spoken)
+        uid = _journal_answer(app.journal, args.question, answer, outcomes, started)
     finally:
         app.close()
     if args.json:
@@ -135,11 +148,30 @@ def cmd_ask(args: argparse.Namespace) -> int:
             "sources": sources,
             "spoken": answer.spoken,
             "fallback": answer.fallback,
+            "id": uid,
         }
         print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         print(answer.spoken)
     return 0
+
+
+def _journal_answer(
+    journal: Journal, question: str, answer: Answer, outcomes: list[Outcome], started: datetime
+) -> str:
+    """Journal an answer as an utterance of `ask` (with the question and the cited passage,
+    so that feedback on it becomes question-passage pairs); return its id."""
+    from assistant.feedback.utterance import said_fields
+    from assistant.journal import RunRecord
+    from assistant.skill import Reply, Source
+
+    cited = [Source(path=h.path, heading=h.heading, text=h.text) for h in answer.sources]
+    said = said_fields(Reply(answer.spoken, cited=cited), outcomes) | {"input": question}
+    uid = journal.new_id()
+    at = started.isoformat(timespec="seconds")
+    record = RunRecord(skill=ASK, started=at, outcome="ok", text=answer.spoken, id=uid, **said)
+    journal.record(record)
+    return uid
 
 
 def cmd_eval(args: argparse.Namespace) -> int:

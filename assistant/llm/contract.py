@@ -6,7 +6,9 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
@@ -186,6 +188,11 @@ class Outcome:
     failures: list[str] = field(default_factory=list)
     candidates: list[Attempt] = field(default_factory=list)
     score: float = 0.0
+    # What the skill gave the model (a headline, the time), and the model's name.
+    input: str = ""
+    model: str = ""
+    # The soft scores of the candidate said, by name (none for the fallback).
+    scores: dict[str, float] = field(default_factory=dict)
 
     @property
     def rule_failures(self) -> dict[str, int]:
@@ -199,6 +206,19 @@ class Outcome:
 
 
 Sampler = Callable[[GenerateOptions], str]
+# The outcomes of one skill run, collected for its journal entry (None: nobody collects).
+_collected: ContextVar[list[Outcome] | None] = ContextVar("collected", default=None)
+
+
+@contextmanager
+def collecting(into: list[Outcome]) -> Iterator[list[Outcome]]:
+    """Append every Outcome that generate_checked returns in this context to `into`: the
+    runner learns what the model wrote in a run without each skill reporting it."""
+    token = _collected.set(into)
+    try:
+        yield into
+    finally:
+        _collected.reset(token)
 
 
 def seed_for(moment: datetime, salt: str = "") -> int:
@@ -217,13 +237,20 @@ def generate_checked(
     options: GenerateOptions | None = None,
     tidy: Callable[[str], str] = str.strip,
     sampler: Sampler | None = None,
+    input: str = "",
 ) -> Outcome:
     """Sample candidates with a new seed each (`sampler`, default `llm.generate(prompt)`), judge
-    each by the rules and scores, keep the best that passes every rule; else the fallback."""
+    each by the rules and scores, keep the best that passes every rule; else the fallback.
+
+    `input` is what the skill gave the model (a headline, the time): the journal keeps it
+    beside the model-written text, for feedback and the exemplar bank."""
     opts = options or GenerateOptions()
     sample = sampler or (lambda o: llm.generate(prompt, o))
     base_seed = opts.seed or 0
-    out = Outcome(text="", attempts=0, fallback=True)
+    out = Outcome(text="", attempts=0, fallback=True, input=input, model=llm.name)
+    collected = _collected.get()
+    if collected is not None:  # the same object: what the loop fills in, the runner sees
+        collected.append(out)
     for attempt in range(contract.retries + 1):
         out.attempts = attempt + 1
         seed = base_seed + attempt
@@ -249,6 +276,7 @@ def generate_checked(
     if passing:
         best = max(passing, key=lambda c: c.score)  # max keeps the first of equal scores
         out.text, out.score, out.fallback = best.text, best.score, False
+        out.scores = best.scores
         return out
     out.text = fallback()
     log.info("using the fallback after %d attempts: %r", out.attempts, out.text)

@@ -164,6 +164,7 @@ def answer_from(
             max_tokens=48, temperature=0.2, seed=seed, stop=("\n\n",), fixed_prefix=1
         ),
         tidy=_tidy,
+        input=question,
     )
     spoken = f"From {topic(best)}: {outcome.text}"
     return Answer(

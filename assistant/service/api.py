@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from assistant.feedback.recall import Recall
+from assistant.feedback.store import VERDICTS, FeedbackError
 from assistant.service.control import Handler, Request, Response
 from assistant.service.errors import ControlError
 
 MAX_SAY_CHARS = 4000
-COMMANDS = ("status", "trigger", "say", "reload")
+MAX_NOTE_CHARS = 2000
+MAX_ID_CHARS = 32
+MAX_LAST = 500
+DEFAULT_LAST = 10
+COMMANDS = ("status", "trigger", "say", "reload", "last", "repeat", "source", "feedback")
 
 
 class Controllable(Protocol):
@@ -25,6 +31,10 @@ class Controllable(Protocol):
 
     def reload(self) -> Response:
         """Re-read the config and rebuild the schedule; keep the old one when it is bad."""
+
+    @property
+    def recall(self) -> Recall:
+        """The journal's utterances: `last`, `repeat`, `source` and `feedback`."""
 
 
 def build_handler(daemon: Controllable) -> Handler:
@@ -44,9 +54,34 @@ def build_handler(daemon: Controllable) -> Handler:
             return daemon.say(_text(request, "text", MAX_SAY_CHARS))
         if command == "reload":
             return daemon.reload()
+        if command in ("last", "repeat", "source", "feedback"):
+            try:
+                return _recall(daemon.recall, command, request)
+            except FeedbackError as exc:
+                raise ControlError(str(exc)) from None
         raise ControlError(f"unknown command {command!r}; known: {', '.join(COMMANDS)}")
 
     return handle
+
+
+def _recall(recall: Recall, command: str, request: Request) -> Response:
+    """The utterance commands: `last {n}`, `repeat {id}`, `source {id}`, `feedback {verdict,
+    id, note}` (`id` defaults to the last utterance)."""
+    if command == "last":
+        n = request.get("n", DEFAULT_LAST)
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_LAST:
+            raise ControlError(f'"n" must be a whole number from 1 to {MAX_LAST}')
+        return recall.last(n)
+    uid = _text(request, "id", MAX_ID_CHARS) if request.get("id") is not None else None
+    if command == "repeat":
+        return recall.repeat(uid)
+    if command == "source":
+        return recall.source(uid)
+    verdict = request.get("verdict")
+    if verdict not in VERDICTS:
+        raise ControlError('"verdict" must be "good" or "bad"')
+    note = _text(request, "note", MAX_NOTE_CHARS) if request.get("note") else ""
+    return recall.feedback(verdict, uid, note)
 
 
 def _text(request: Request, key: str, limit: int) -> str:

@@ -15,6 +15,9 @@ from typing import Any
 
 from assistant.admission import Admission, Limits
 from assistant.errors import AssistantError, ConfigError
+from assistant.feedback.recall import FeedbackHook, Recall, ignore_feedback
+from assistant.feedback.store import FILE as FEEDBACK_FILE
+from assistant.feedback.store import FeedbackStore
 from assistant.llm.reach import engines_report
 from assistant.precompute import PREPARE_SUFFIX, Precomputer, PrecomputeSettings, warm_engine
 from assistant.runtime import App
@@ -29,6 +32,7 @@ from assistant.service.paths import SOCKET_NAME
 from assistant.service.reload import retire_parts
 from assistant.service.status import Snapshot, build_status, status_line
 from assistant.service.timesync import SyncCheck
+from assistant.speech.base import Spoken
 
 log = logging.getLogger(__name__)
 STOP_GRACE_S = 3.0
@@ -47,6 +51,7 @@ class Daemon:
         rebuild: Callable[[App], App],
         monotonic: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
+        on_feedback: FeedbackHook = ignore_feedback,
     ) -> None:
         self.app = app
         self.original = app
@@ -76,6 +81,9 @@ class Daemon:
         self._last_status = ""
         self._lock = threading.Lock()
         self._saying = 0
+        self.feedback = FeedbackStore(app.state_dir / FEEDBACK_FILE)
+        # The journal outlives reloads (a new app gets the old one), and so does this.
+        self.recall = Recall(app.journal, self.feedback, self._speak, on_feedback)
 
     def start(self) -> None:
         """Start the schedule (held while the clock is unsynchronised), greet, listen, READY=1."""
@@ -263,24 +271,31 @@ class Daemon:
             "ok": result.ok,
             "skill": skill,
             "outcome": result.outcome,
+            "id": result.id,
             "text": reply.text if reply else "",
             "error": result.error,
             "timings": result.timings,
         }
 
     def say(self, text: str) -> dict[str, Any]:
-        """Speak `text` with the daemon's speaker."""
+        """Speak `text` with the daemon's speaker; it is journalled as an utterance."""
+        started = datetime.now().astimezone()
+        spoken = self._speak(text)
+        uid = self.recall.said(text, started)
+        wav = str(spoken.wav) if spoken.wav else None
+        return {"ok": True, "id": uid, "text": spoken.text, "sink": spoken.sink, "wav": wav}
+
+    def _speak(self, text: str, skill: str | None = None) -> Spoken:
+        """Speak `text` now (as `skill`, for quiet hours), counted as busy until done."""
         with self._lock:
             self._saying += 1
         try:
-            spoken = self.app.speaker.say(text)
+            return self.app.speaker.say(text, skill=skill)
         except AssistantError as exc:
             raise ControlError(f"could not speak: {exc}") from None
         finally:
             with self._lock:
                 self._saying -= 1
-        wav = str(spoken.wav) if spoken.wav else None
-        return {"ok": True, "text": spoken.text, "sink": spoken.sink, "wav": wav}
 
     def reload(self) -> dict[str, Any]:
         """Re-read the config and rebuild the schedule; a bad config keeps the old one."""
@@ -332,6 +347,7 @@ class Daemon:
         for speaker in speakers.values():
             _stop_speech(speaker)
         code = _finish(self.busy)
+        self.feedback.close()
         retire_parts([*self._retired, self.app], keep=self.original)
         self.notifier.close()
         return code

@@ -75,10 +75,12 @@ def write(
     key: str,
     max_tokens: int,
     stop: tuple[str, ...],
+    input: str = "",
 ) -> Outcome:
     """The best line the model writes for the few-shot `prompt` that keeps `contract`, else
     `fallback`. Its examples are a fixed prefix (the prompt cache keeps them); the seeds
-    follow the time and `key`, so each day brings new lines."""
+    follow the time and `key`, so each day brings new lines. `input` (the headline, the
+    topic) is journalled beside what the model wrote."""
     options = GenerateOptions(
         max_tokens=max_tokens,
         temperature=0.9,
@@ -87,5 +89,11 @@ def write(
         fixed_prefix=len(prompt) - 1,
     )
     return generate_checked(
-        ctx.llm, prompt, contract, fallback=lambda: fallback, options=options, tidy=tidy_lines
+        ctx.llm,
+        prompt,
+        contract,
+        fallback=lambda: fallback,
+        options=options,
+        tidy=tidy_lines,
+        input=input,
     )

@@ -135,7 +135,9 @@ def test_the_daemon_under_a_manager(tmp_path: Path, state_dir: Path, run_dir: Pa
     assert "the running config stays in force" in err
     assert not sock.exists()
     runs = [json.loads(line) for line in (state_dir / "journal.jsonl").read_text().splitlines()]
-    assert [r["outcome"] for r in runs] == ["ok", "ok"]
+    # The greeting, the trigger, and the text said (an utterance with an id, as the others).
+    assert [(r["skill"], r["outcome"]) for r in runs] == [("clock", "ok")] * 2 + [("say", "ok")]
+    assert all(len(r["id"]) == 6 for r in runs)
 
 
 def test_an_unsynchronised_clock_holds_the_schedule(

@@ -15,8 +15,11 @@ from hypothesis import strategies as st
 
 from assistant.config import load_config
 from assistant.errors import ConfigError
+from assistant.feedback.recall import Recall
+from assistant.feedback.store import FeedbackStore
+from assistant.journal import Journal, RunRecord
 from assistant.news.clean import DROPPED_CATEGORIES, clean_link, clean_text
-from assistant.service.api import MAX_SAY_CHARS, build_handler
+from assistant.service.api import COMMANDS, MAX_SAY_CHARS, build_handler
 from assistant.service.control import parse_request
 from assistant.service.errors import ControlError
 from assistant.speech.sentences import split_sentences, stream_sentences
@@ -305,7 +308,15 @@ def test_a_key_with_a_line_break_is_reported_on_one_line(tmp_path: Path, key: st
 
 
 class Daemon:
-    """A daemon that answers every well-formed request at once."""
+    """A daemon that answers every well-formed request at once (utterances: one, in memory)."""
+
+    def __init__(self, state: Path) -> None:
+        journal = Journal(None)
+        journal.record(RunRecord("clock", "2026-11-01T08:00:00+00:00", "ok", "Hi.", id="abc123"))
+        self.recall = Recall(journal, FeedbackStore(state / "feedback.sqlite"), self._say)
+
+    def _say(self, text: str, skill: str) -> None:
+        assert text and skill
 
     def status(self) -> dict[str, Any]:
         return {"ok": True}
@@ -330,19 +341,23 @@ JSON = st.recursive(
     max_leaves=10,
 )
 REQUESTS = st.fixed_dictionaries(
-    {"command": st.one_of(st.sampled_from(["status", "trigger", "say", "reload"]), JSON)},
+    {"command": st.one_of(st.sampled_from([*COMMANDS]), JSON)},
     optional={
         "skill": JSON,
         "text": st.one_of(JSON, st.text(min_size=3990, max_size=4010)),
         "wait": JSON,
+        "n": JSON,
+        "id": st.one_of(JSON, st.just("abc123"), st.just("ABC123")),
+        "verdict": st.one_of(JSON, st.sampled_from(["good", "bad"])),
+        "note": JSON,
     },
 )
 # Nesting deeper than this makes json.loads raise RecursionError: see test_control.py.
 MAX_NESTING = 100
 
 
-def test_request_parser_fuzz() -> None:
-    handle = build_handler(Daemon())
+def test_request_parser_fuzz(tmp_path: Path) -> None:
+    handle = build_handler(Daemon(tmp_path))  # type: ignore[arg-type]
     counts = {"answered": 0, "refused": 0}
 
     def serve(raw: bytes) -> None:

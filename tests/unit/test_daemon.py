@@ -252,7 +252,14 @@ def test_trigger_say_and_status(tmp_path: Path, times: Times, started: list[Daem
         daemon.trigger("nope", wait=False)
     assert daemon.trigger("hello", wait=False) == {"ok": True, "skill": "hello", "queued": True}
     said = daemon.say("Dinner is ready.")
-    assert said == {"ok": True, "text": "Dinner is ready.", "sink": "text", "wav": None}
+    assert said == {
+        "ok": True,
+        "id": said["id"],
+        "text": "Dinner is ready.",
+        "sink": "text",
+        "wav": None,
+    }
+    assert len(said["id"]) == 6 and daemon.recall.find(None).skill == "say"
     status = daemon.status()
     assert status["last_runs"]["hello"]["outcome"] == "ok"
     assert status["uptime_s"] == 0.0 and status["config"] is None

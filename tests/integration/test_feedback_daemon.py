@@ -1,0 +1,135 @@
+"""`last`, `repeat`, `source` and `feedback` on the control socket of a real daemon, which
+speaks real WAV files; a rating survives a SIGKILL right after it is answered."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.feedback.store import FILE, FeedbackStore
+from assistant.service.client import send_request
+from tests.conftest import wait_for
+from tests.daemon import environment, start_daemon, stop_daemon
+from tests.reliability.test_hostile_files import soxi_seconds
+
+pytestmark = pytest.mark.slow
+FEEDS = Path(__file__).resolve().parent.parent / "fixtures" / "feeds"
+HEADLINE = "Town library extends opening hours for the summer"
+CONFIG = """
+[assistant]
+greeting = ""
+timezone = "UTC"
+[speech]
+sink = "wav"
+[service]
+sync_wait_s = 0
+[skills.clock]
+schedule = "0 3 1 1 *"
+use_llm = false
+[skills.seuss-news]
+schedule = "0 3 1 1 *"
+use_llm = false
+max_headlines = 1
+feeds = [{{ url = "{feed}", name = "the BBC" }}]
+"""
+U_KEYS = {
+    "id",
+    "skill",
+    "time",
+    "text",
+    "written",
+    "input",
+    "sources",
+    "model",
+    "scores",
+    "attempts",
+}
+S_KEYS = {"title", "link", "feed", "path", "heading"}
+
+
+@pytest.fixture
+def daemon(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Path]]:
+    """A running daemon (control socket answering) and its socket path."""
+    config = tmp_path / "a.toml"
+    config.write_text(CONFIG.format(feed=FEEDS / "bbc.rss"), encoding="utf-8")
+    env = environment()
+    sock = Path(env["ASSISTANT_RUNTIME_DIR"]) / "control.sock"
+    proc = start_daemon(config, env)
+    try:
+        assert wait_for(lambda: sock.exists() and ask(sock, {"command": "status"})["ok"], 60)
+        yield proc, sock
+    finally:
+        stop_daemon(proc)
+
+
+def ask(sock: Path, request: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return send_request(sock, request, timeout=120)
+    except OSError as exc:
+        return {"ok": False, "error": str(exc)}
+
+
+def wavs(state: Path) -> set[Path]:
+    return set((state / "speech").glob("**/*.wav"))
+
+
+def test_last_repeat_source_and_feedback_on_a_real_daemon(
+    daemon: tuple[subprocess.Popen[str], Path], state_dir: Path
+) -> None:
+    proc, sock = daemon
+    clock = ask(sock, {"command": "trigger", "skill": "clock", "wait": True})
+    news = ask(sock, {"command": "trigger", "skill": "seuss-news", "wait": True})
+    said = ask(sock, {"command": "say", "text": "The bins go out tonight."})
+    assert clock["ok"] and news["ok"] and said["ok"], (clock, news, said)
+    assert news["text"] == f"From the BBC: {HEADLINE}."
+
+    last = ask(sock, {"command": "last", "n": 10})
+    assert last["ok"] and [u["id"] for u in last["utterances"]] == [
+        said["id"],
+        news["id"],
+        clock["id"],
+    ]
+    for u in last["utterances"]:
+        assert u.keys() == U_KEYS and len(u["id"]) == 6
+        datetime.fromisoformat(u["time"])
+    told = last["utterances"][1]
+    assert (told["skill"], told["text"], told["written"]) == ("seuss-news", news["text"], "")
+    [source] = told["sources"]
+    assert source.keys() == S_KEYS and (source["title"], source["feed"]) == (HEADLINE, "the BBC")
+    assert last["utterances"][0]["skill"] == "say"
+
+    before = wavs(state_dir)
+    again = ask(sock, {"command": "repeat", "id": news["id"]})
+    assert again == {"ok": True, "id": news["id"], "text": news["text"]}
+    [wav] = wavs(state_dir) - before
+    assert soxi_seconds(wav) > 1.0
+
+    where = ask(sock, {"command": "source", "id": news["id"].upper()})
+    at = datetime.fromisoformat(told["time"]).strftime("%H:%M")
+    assert where == {
+        "ok": True,
+        "id": news["id"],
+        "text": f"That was from the BBC, '{HEADLINE}', at {at}",
+        "sources": [source],
+    }
+    assert ask(sock, {"command": "repeat"})["id"] == said["id"]  # default: the last one
+    unknown = ask(sock, {"command": "feedback", "verdict": "good", "id": "zzzzzz"})
+    assert unknown == {
+        "ok": False,
+        "error": "no utterance with id 'zzzzzz' (`assistant last` lists them)",
+    }
+
+    rated = ask(sock, {"command": "feedback", "verdict": "bad", "id": clock["id"], "note": "dull"})
+    assert rated == {"ok": True, "id": clock["id"], "verdict": "bad"}
+    proc.send_signal(signal.SIGKILL)  # at once: nothing may be left to flush
+    proc.wait(10)
+    assert proc.returncode == -signal.SIGKILL
+    [row] = FeedbackStore(state_dir / FILE).export()
+    assert (row["id"], row["verdict"], row["note"]) == (clock["id"], "bad", "dull")
+    assert row["utterance"]["text"] == clock["text"]
