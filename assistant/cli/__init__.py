@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 
-from assistant.cli import core, llm, news, quality, retrieval, service, speech
+from assistant.cli import core, feedback, llm, news, quality, retrieval, service, speech
 from assistant.cli.table import Commands, Handler
 from assistant.errors import AssistantError, ConfigError
 
@@ -21,6 +21,7 @@ REGISTRARS = (
     retrieval.register,
     quality.register,
     service.register,
+    feedback.register,
 )
 
 

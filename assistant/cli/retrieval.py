@@ -136,7 +136,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 )
             if not args.no_speak:
                 app.speaker.say(answer.spoken)
-        uid = _journal_answer(app.journal, args.question, answer, outcomes, started)
+        uid = journal_answer(app.journal, args.question, answer, outcomes, started)
     finally:
         app.close()
     if args.json:
@@ -156,7 +156,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
-def _journal_answer(
+def journal_answer(
     journal: Journal, question: str, answer: Answer, outcomes: list[Outcome], started: datetime
 ) -> str:
     """Journal an answer as an utterance of `ask` (with the question and the cited passage,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from assistant.feedback.store import FeedbackError, FeedbackStore
@@ -37,6 +37,8 @@ class Recall:
     say: Say
     on_feedback: FeedbackHook = ignore_feedback
     now: Callable[[], datetime] = _now
+    # The zone `source` tells times in (the configured one); None: as journalled.
+    tz: tzinfo | None = None
 
     def recent(self, n: int) -> list[Utterance]:
         """The last `n` utterances, newest first."""
@@ -68,7 +70,7 @@ class Recall:
     def source(self, uid: str | None) -> dict[str, Any]:
         """Say where an utterance came from, and return that with its source records."""
         said = self.find(uid)
-        text = source_sentence(said)
+        text = source_sentence(said, self.tz)
         self.say(text, said.skill)
         return {
             "ok": True,

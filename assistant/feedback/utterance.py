@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import PurePath
 from typing import Any
 from urllib.parse import urlsplit
@@ -82,16 +82,16 @@ def _record(source: Source) -> dict[str, str]:
     return row
 
 
-def source_sentence(utterance: Utterance) -> str:
+def source_sentence(utterance: Utterance, tz: tzinfo | None = None) -> str:
     """Where it came from, to be spoken: "That was from the BBC, 'Library extends opening
-    hours', at 07:31"."""
-    at = _clock_time(utterance.time)
+    hours', at 07:31" (the time in `tz`, else as journalled)."""
+    at = _clock_time(utterance.time, tz)
     if utterance.skill == SAY:
         return f"That was a text I was given to say, at {at}"
     told = [_told(s) for s in utterance.sources]
     told = [t for t in told if t]
     if not told:
-        return f"That was the {utterance.skill} skill's own, from no feed or note, at {at}"
+        return f"That was the {utterance.skill} skill's own words, from no feed or note, at {at}"
     more = len(told) - MAX_TOLD
     said = ", and from ".join(told[:MAX_TOLD])
     if more > 0:
@@ -111,9 +111,12 @@ def _told(source: Source) -> str:
     return source.feed
 
 
-def _clock_time(moment: str) -> str:
-    """The hour and minute of an ISO 8601 time ("07:31"), in the zone it was written in."""
+def _clock_time(moment: str, tz: tzinfo | None) -> str:
+    """The hour and minute of an ISO 8601 time ("07:31") in `tz` (None: as written)."""
     try:
-        return datetime.fromisoformat(moment).strftime("%H:%M")
+        when = datetime.fromisoformat(moment)
     except ValueError:
         return "an unknown time"
+    if tz is not None and when.tzinfo is not None:
+        when = when.astimezone(tz)
+    return when.strftime("%H:%M")

@@ -14,7 +14,8 @@ MAX_NOTE_CHARS = 2000
 MAX_ID_CHARS = 32
 MAX_LAST = 500
 DEFAULT_LAST = 10
-COMMANDS = ("status", "trigger", "say", "reload", "last", "repeat", "source", "feedback")
+RECALL_COMMANDS = ("last", "repeat", "source", "feedback")
+COMMANDS = ("status", "trigger", "say", "reload", *RECALL_COMMANDS)
 
 
 class Controllable(Protocol):
@@ -54,19 +55,25 @@ def build_handler(daemon: Controllable) -> Handler:
             return daemon.say(_text(request, "text", MAX_SAY_CHARS))
         if command == "reload":
             return daemon.reload()
-        if command in ("last", "repeat", "source", "feedback"):
-            try:
-                return _recall(daemon.recall, command, request)
-            except FeedbackError as exc:
-                raise ControlError(str(exc)) from None
+        if command in RECALL_COMMANDS:
+            return answer_recall(daemon.recall, request)
         raise ControlError(f"unknown command {command!r}; known: {', '.join(COMMANDS)}")
 
     return handle
 
 
+def answer_recall(recall: Recall, request: Request) -> Response:
+    """Answer an utterance command: `last {n}`, `repeat {id}`, `source {id}`, `feedback
+    {verdict, id, note}` (`id` defaults to the last utterance); the daemon does, and the CLI
+    itself when no daemon runs. Raise ControlError naming what is wrong."""
+    try:
+        return _recall(recall, request["command"], request)
+    except FeedbackError as exc:
+        raise ControlError(str(exc)) from None
+
+
 def _recall(recall: Recall, command: str, request: Request) -> Response:
-    """The utterance commands: `last {n}`, `repeat {id}`, `source {id}`, `feedback {verdict,
-    id, note}` (`id` defaults to the last utterance)."""
+    """The utterance commands, their fields checked."""
     if command == "last":
         n = request.get("n", DEFAULT_LAST)
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_LAST:

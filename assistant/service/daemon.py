@@ -83,7 +83,7 @@ class Daemon:
         self._saying = 0
         self.feedback = FeedbackStore(app.state_dir / FEEDBACK_FILE)
         # The journal outlives reloads (a new app gets the old one), and so does this.
-        self.recall = Recall(app.journal, self.feedback, self._speak, on_feedback)
+        self.recall = Recall(app.journal, self.feedback, self._speak, on_feedback, tz=app.clock.tz)
 
     def start(self) -> None:
         """Start the schedule (held while the clock is unsynchronised), greet, listen, READY=1."""
@@ -332,6 +332,7 @@ class Daemon:
         if new.speaker is not self.app.speaker:
             _warm_speech(new.speaker)
         self.app = new
+        self.recall.tz = new.clock.tz
         log.info("reloaded %s: %d scheduled skills (%s)", where, len(jobs), ", ".join(jobs))
         return {"ok": True, "skills": jobs}
 

@@ -1,8 +1,10 @@
-"""`last`, `repeat`, `source` and `feedback` on the control socket of a real daemon, which
-speaks real WAV files; a rating survives a SIGKILL right after it is answered."""
+"""`last`, `repeat`, `source` and `feedback` on the control socket of a real daemon (which
+speaks real WAV files) and through the CLI, with and without a daemon; a rating survives a
+SIGKILL of the daemon right after `assistant feedback` returns."""
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 from collections.abc import Iterator
@@ -16,6 +18,7 @@ from assistant.feedback.store import FILE, FeedbackStore
 from assistant.service.client import send_request
 from tests.conftest import wait_for
 from tests.daemon import environment, start_daemon, stop_daemon
+from tests.integration.helpers import assistant
 from tests.reliability.test_hostile_files import soxi_seconds
 
 pytestmark = pytest.mark.slow
@@ -54,10 +57,15 @@ S_KEYS = {"title", "link", "feed", "path", "heading"}
 
 
 @pytest.fixture
-def daemon(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Path]]:
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "a.toml"
+    path.write_text(CONFIG.format(feed=FEEDS / "bbc.rss"), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def daemon(config: Path) -> Iterator[tuple[subprocess.Popen[str], Path]]:
     """A running daemon (control socket answering) and its socket path."""
-    config = tmp_path / "a.toml"
-    config.write_text(CONFIG.format(feed=FEEDS / "bbc.rss"), encoding="utf-8")
     env = environment()
     sock = Path(env["ASSISTANT_RUNTIME_DIR"]) / "control.sock"
     proc = start_daemon(config, env)
@@ -125,11 +133,40 @@ def test_last_repeat_source_and_feedback_on_a_real_daemon(
         "error": "no utterance with id 'zzzzzz' (`assistant last` lists them)",
     }
 
-    rated = ask(sock, {"command": "feedback", "verdict": "bad", "id": clock["id"], "note": "dull"})
-    assert rated == {"ok": True, "id": clock["id"], "verdict": "bad"}
+    listed = json.loads(assistant("last", "2", "--json").stdout)
+    assert listed == ask(sock, {"command": "last", "n": 2})["utterances"]
+    refused = assistant("feedback", "good", "nope00", check=False)
+    assert (refused.returncode, refused.stderr.count("\n")) == (1, 1)
+    assert "no utterance with id 'nope00'" in refused.stderr
+    rated = ask(sock, {"command": "feedback", "verdict": "good", "id": news["id"]})
+    assert rated == {"ok": True, "id": news["id"], "verdict": "good"}
+    done = assistant("feedback", "bad", clock["id"], "--note", "dull")
+    assert done.stdout == f"{clock['id']}: rated bad\n"
     proc.send_signal(signal.SIGKILL)  # at once: nothing may be left to flush
     proc.wait(10)
     assert proc.returncode == -signal.SIGKILL
-    [row] = FeedbackStore(state_dir / FILE).export()
-    assert (row["id"], row["verdict"], row["note"]) == (clock["id"], "bad", "dull")
-    assert row["utterance"]["text"] == clock["text"]
+    rows = FeedbackStore(state_dir / FILE).export()
+    assert [(r["id"], r["verdict"], r["note"]) for r in rows] == [
+        (news["id"], "good", ""),
+        (clock["id"], "bad", "dull"),
+    ]
+    assert rows[1]["utterance"]["text"] == clock["text"]
+
+
+def test_the_commands_without_a_daemon_use_the_state_dir(config: Path, state_dir: Path) -> None:
+    assistant("--config", str(config), "run-skill", "seuss-news")
+    [news] = json.loads(assistant("--config", str(config), "last", "--json").stdout)
+    assert (news["skill"], news["sources"][0]["feed"]) == ("seuss-news", "the BBC")
+    before = wavs(state_dir)
+    again = assistant("--config", str(config), "repeat", news["id"])
+    assert again.stdout == f"{news['id']}: From the BBC: {HEADLINE}.\n"
+    [wav] = wavs(state_dir) - before
+    assert soxi_seconds(wav) > 1.0
+    at = datetime.fromisoformat(news["time"]).strftime("%H:%M")
+    told = assistant("--config", str(config), "source").stdout.splitlines()
+    assert told[0] == f"{news['id']}: That was from the BBC, '{HEADLINE}', at {at}"
+    assert told[1].startswith(f"  the BBC: {HEADLINE}, https://")
+    assistant("--config", str(config), "feedback", "good", "--note", "fun")
+    [row] = [json.loads(line) for line in assistant("feedback", "export").stdout.splitlines()]
+    assert (row["id"], row["verdict"], row["note"]) == (news["id"], "good", "fun")
+    assert row["utterance"] == news

@@ -5,15 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from assistant import Contract, NotEmpty, Reply, Score, generate_checked
+from assistant.cli.retrieval import journal_answer
 from assistant.feedback.recall import Recall
 from assistant.feedback.store import FeedbackError, FeedbackStore
 from assistant.feedback.utterance import Utterance, said_fields, source_sentence
 from assistant.journal import Journal, RunRecord
 from assistant.llm.contract import Outcome, collecting
+from assistant.retrieval.ask import answer_from
+from assistant.retrieval.base import Hit, SearchResult
 from assistant.service.api import build_handler
 from assistant.service.errors import ControlError
 from assistant.skill import Source
@@ -56,9 +60,11 @@ def test_the_source_sentence_names_feed_and_headline_or_note_and_heading() -> No
     asked = Utterance("b", "ask", AT, "From garden: water daily.", sources=[note])
     assert source_sentence(asked) == "That was from your note garden, 'Tomatoes', at 07:31"
     assert source_sentence(Utterance("c", "clock", AT, "It is 07:31.")) == (
-        "That was the clock skill's own, from no feed or note, at 07:31"
+        "That was the clock skill's own words, from no feed or note, at 07:31"
     )
     assert source_sentence(Utterance("d", "say", AT, "Dinner!")).startswith("That was a text")
+    summer = Utterance("f", "seuss-news", "2026-07-01T06:31:00+00:00", "...", sources=[BBC])
+    assert source_sentence(summer, ZoneInfo("Europe/London")).endswith("at 07:31")
     many = Utterance("e", "briefing", AT, "...", sources=[BBC] * 5)
     assert source_sentence(many).endswith(", and 2 more, at 07:31")
 
@@ -193,3 +199,35 @@ def test_a_skill_run_yields_its_sources_and_what_the_model_wrote_for_each_headli
     ]
     assert fields["written"] == f"{RHYME}\n{RHYME}" and fields["input"] == "\n".join(titles)
     assert fields["model"] == "fake" and fields["attempts"] >= 2 and "rhyme" in fields["scores"]
+
+
+def test_an_ask_answer_is_an_utterance_whose_rating_becomes_question_passage_pairs(
+    tmp_path: Path,
+) -> None:
+    plans = "Day trip to Sintra on Tuesday 15 April: train from Rossio at 09:11."
+    hit = Hit("lisbon.md", "Lisbon > Plans", plans, 0.3, "note", 0.7, 1.0)
+    question = "When is the day trip to Sintra?"
+    outcomes: list[Outcome] = []
+    with collecting(outcomes):
+        answer = answer_from(
+            SearchResult([hit], "hybrid"),
+            question,
+            FakeLLM(["The day trip to Sintra is on Tuesday 15 April."]),
+            min_relevance=0.5,
+        )
+    journal = Journal(tmp_path / "journal.jsonl")
+    uid = journal_answer(journal, question, answer, outcomes, datetime(2026, 4, 1, tzinfo=UTC))
+    recall = Recall(journal, FeedbackStore(tmp_path / "f.sqlite"), lambda t, s: None)
+    asked = recall.find(None)
+    assert (asked.id, asked.skill, asked.input) == (uid, "ask", question)
+    assert asked.written == "The day trip to Sintra is on Tuesday 15 April."
+    [cited] = asked.sources
+    assert (cited.path, cited.heading, cited.title) == ("lisbon.md", "Lisbon > Plans", "")
+    recall.feedback("bad", uid)
+    [pair] = recall.store.ask_pairs()
+    assert (pair.query, pair.note, pair.text, pair.good) == (
+        question,
+        "lisbon.md#Lisbon > Plans",
+        plans,
+        False,
+    )
