@@ -155,6 +155,7 @@ def cmd_run_skill(args: argparse.Namespace) -> int:
     if args.json:
         out: dict[str, Any] = {
             "skill": args.name,
+            "id": result.id,
             "text": reply.text if reply else "",
             "sources": reply.sources if reply else [],
             "tainted": reply.tainted if reply else False,

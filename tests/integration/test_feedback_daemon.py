@@ -154,8 +154,9 @@ def test_last_repeat_source_and_feedback_on_a_real_daemon(
 
 
 def test_the_commands_without_a_daemon_use_the_state_dir(config: Path, state_dir: Path) -> None:
-    assistant("--config", str(config), "run-skill", "seuss-news")
+    ran = json.loads(assistant("--config", str(config), "run-skill", "seuss-news", "--json").stdout)
     [news] = json.loads(assistant("--config", str(config), "last", "--json").stdout)
+    assert news["id"] == ran["id"]
     assert (news["skill"], news["sources"][0]["feed"]) == ("seuss-news", "the BBC")
     before = wavs(state_dir)
     again = assistant("--config", str(config), "repeat", news["id"])
