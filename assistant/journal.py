@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import secrets
 import threading
 from dataclasses import asdict, dataclass, field
@@ -117,6 +118,7 @@ class Journal:
         self._lock = threading.Lock()
         self._warned = False
         self._memory: list[RunRecord] = []
+        self._parsed: dict[Path, tuple[tuple[int, int], list[RunRecord]]] = {}
         self._ids: set[str] | None = None
 
     def load_last(self) -> None:
@@ -163,10 +165,16 @@ class Journal:
         runs: list[RunRecord] = []
         for path in (self.path.with_suffix(".jsonl.1"), self.path):
             try:
-                lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+                stat = path.stat()
+                # A file unchanged since the last read is not parsed again (`last` is polled).
+                seen, parsed = self._parsed.get(path, ((-1, -1), []))
+                if seen != (stat.st_size, stat.st_mtime_ns):
+                    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+                    parsed = [run for line in lines if (run := parse_record(line)) is not None]
+                    self._parsed[path] = ((stat.st_size, stat.st_mtime_ns), parsed)
             except OSError:
                 continue
-            runs += [run for line in lines if (run := parse_record(line)) is not None]
+            runs += parsed
         return runs
 
     def latest(self) -> dict[str, RunRecord]:
@@ -195,5 +203,12 @@ class Journal:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.exists() and self.path.stat().st_size > MAX_BYTES:
             self.path.replace(self.path.with_suffix(".jsonl.1"))
-        with self.path.open("a", encoding="utf-8") as f:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        line = (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
+        with self.path.open("ab+") as f:
+            size = f.seek(0, os.SEEK_END)
+            if size:
+                # A line cut short by a crash would swallow this one: end it first.
+                f.seek(size - 1)
+                if f.read(1) != b"\n":
+                    line = b"\n" + line
+            f.write(line)

@@ -95,6 +95,16 @@ def test_the_store_keeps_ratings_and_ask_pairs(tmp_path: Path) -> None:
     )
 
 
+def test_a_damaged_store_is_one_line_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "feedback.sqlite"
+    path.write_bytes(b"not a database, just bytes" * 100)
+    store = FeedbackStore(path)
+    with pytest.raises(FeedbackError, match=r"feedback.sqlite: cannot write the feedback: "):
+        store.add(Utterance("a", "clock", AT, "hi"), "good", "", AT)
+    with pytest.raises(FeedbackError, match=r"feedback.sqlite: cannot read the feedback: "):
+        store.export()
+
+
 def recall_over(tmp_path: Path, hook: Any = None) -> tuple[Recall, list[tuple[str, str]]]:
     journal = Journal(tmp_path / "journal.jsonl")
     journal.record(RunRecord("clock", AT, "ok", "It is 07:31.", id="c10c00"))

@@ -66,6 +66,9 @@ def test_utterances_are_newest_first_from_both_files(tmp_path: Path) -> None:
     with path.open("a") as f:
         f.write("{cut short by a cra")
     assert [r.id for r in journal.utterances()] == ["new001", "old001"]
+    other = Journal(path)  # another process adds one: the next read sees it
+    other.record(RunRecord("say", "2026-11-01T09:02:00+00:00", "ok", "again", id="new002"))
+    assert [r.id for r in journal.utterances()] == ["new002", "new001", "old001"]
 
 
 def test_a_journal_without_a_file_keeps_utterances_in_memory() -> None:
