@@ -50,6 +50,8 @@ class RunRecord:
     model: str = ""
     scores: dict[str, float] = field(default_factory=dict)
     attempts: int = 0
+    # When the model wrote several pieces (a headline's rhyme each): each {"input", "written"}.
+    pieces: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def time(self) -> str:
@@ -77,6 +79,7 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
     "model": str,
     "scores": dict,
     "attempts": int,
+    "pieces": list,
 }
 
 
@@ -93,8 +96,9 @@ def parse_record(line: str) -> RunRecord | None:
         return None
     if not {"skill", "started", "outcome"} <= fields.keys():
         return None
-    if "cited" in fields:  # a source that is not a table of strings is dropped, not the line
-        fields["cited"] = [_strings(c) for c in fields["cited"] if isinstance(c, dict)]
+    for key in ("cited", "pieces"):  # an item that is not a table is dropped, not the line
+        if key in fields:
+            fields[key] = [_strings(c) for c in fields[key] if isinstance(c, dict)]
     if "scores" in fields:
         fields["scores"] = {
             k: float(v)

@@ -35,12 +35,18 @@ class Utterance:
     model: str = ""
     scores: dict[str, float] = field(default_factory=dict)
     attempts: int = 0
+    # Each piece the model wrote and what it was given for it, as (input, written) pairs: one
+    # per headline of a seuss-news run (`written` and `input` join them line by line).
+    pieces: list[tuple[str, str]] = field(default_factory=list)
 
     @classmethod
     def from_run(cls, run: RunRecord) -> Utterance:
         """The utterance a journal entry records."""
         same = {key: getattr(run, key) for key in KEYS if key != "sources"}
-        return cls(**same, sources=[_source(row) for row in run.cited])
+        pieces = [(p.get("input", ""), p.get("written", "")) for p in run.pieces]
+        if not pieces and run.written:
+            pieces = [(run.input, run.written)]
+        return cls(**same, sources=[_source(row) for row in run.cited], pieces=pieces)
 
     def to_json(self) -> dict[str, Any]:
         """The public utterance record (the control socket's "U")."""
@@ -71,6 +77,7 @@ def said_fields(reply: Reply, outcomes: Sequence[Outcome]) -> dict[str, Any]:
         "model": next((o.model for o in outcomes if o.model), ""),
         "scores": {k: round(sum(v) / len(v), 4) for k, v in scores.items()},
         "attempts": sum(o.attempts for o in outcomes),
+        "pieces": [{"input": o.input, "written": o.text} for o in kept] if len(kept) > 1 else [],
     }
 
 

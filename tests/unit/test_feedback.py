@@ -48,6 +48,7 @@ def test_checked_generations_are_collected_with_input_model_and_scores() -> None
         "model": "fake",
         "scores": {"len": 0.7},
         "attempts": 5,  # 2 until one passed, then 3 to the fallback
+        "pieces": [],  # one piece: `written` and `input` say it
     }
 
 
@@ -209,6 +210,12 @@ def test_a_skill_run_yields_its_sources_and_what_the_model_wrote_for_each_headli
     ]
     assert fields["written"] == f"{RHYME}\n{RHYME}" and fields["input"] == "\n".join(titles)
     assert fields["model"] == "fake" and fields["attempts"] >= 2 and "rhyme" in fields["scores"]
+    # What a learner needs: each headline with its own rhyme, also after the journal.
+    journal = Journal(tmp_path / "journal.jsonl")
+    journal.record(RunRecord("seuss-news", AT, "ok", reply.text, id="s1", **fields))
+    said = Utterance.from_run(journal.utterances()[0])
+    assert said.pieces == [(titles[0], RHYME), (titles[1], RHYME)]
+    assert "pieces" not in said.to_json()
 
 
 def test_an_ask_answer_is_an_utterance_whose_rating_becomes_question_passage_pairs(
@@ -231,6 +238,7 @@ def test_an_ask_answer_is_an_utterance_whose_rating_becomes_question_passage_pai
     asked = recall.find(None)
     assert (asked.id, asked.skill, asked.input) == (uid, "ask", question)
     assert asked.written == "The day trip to Sintra is on Tuesday 15 April."
+    assert asked.pieces == [(question, asked.written)]
     [cited] = asked.sources
     assert (cited.path, cited.heading, cited.title) == ("lisbon.md", "Lisbon > Plans", "")
     recall.feedback("bad", uid)
