@@ -108,6 +108,12 @@ def parse_record(line: str) -> RunRecord | None:
     return RunRecord(**fields)
 
 
+def _parse(data: bytes) -> list[RunRecord]:
+    """The runs in some journal lines (a line cut short by a crash, or not ours: skipped)."""
+    text = data.decode("utf-8", errors="replace")
+    return [run for line in text.splitlines() if (run := parse_record(line)) is not None]
+
+
 def _strings(row: dict[str, Any]) -> dict[str, str]:
     """The string fields of a table."""
     return {k: v for k, v in row.items() if isinstance(v, str)}
@@ -122,7 +128,8 @@ class Journal:
         self._lock = threading.Lock()
         self._warned = False
         self._memory: list[RunRecord] = []
-        self._parsed: dict[Path, tuple[tuple[int, int], list[RunRecord]]] = {}
+        # Per file: its inode, how many bytes are parsed, and the runs in them.
+        self._parsed: dict[Path, tuple[int, int, list[RunRecord]]] = {}
         self._ids: set[str] | None = None
 
     def load_last(self) -> None:
@@ -169,17 +176,29 @@ class Journal:
         runs: list[RunRecord] = []
         for path in (self.path.with_suffix(".jsonl.1"), self.path):
             try:
-                stat = path.stat()
-                # A file unchanged since the last read is not parsed again (`last` is polled).
-                seen, parsed = self._parsed.get(path, ((-1, -1), []))
-                if seen != (stat.st_size, stat.st_mtime_ns):
-                    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-                    parsed = [run for line in lines if (run := parse_record(line)) is not None]
-                    self._parsed[path] = ((stat.st_size, stat.st_mtime_ns), parsed)
+                runs += self._runs_of(path)
             except OSError:
                 continue
-            runs += parsed
         return runs
+
+    def _runs_of(self, path: Path) -> list[RunRecord]:
+        """The runs of one file. Front ends poll `last`, and a full file takes a quarter of a
+        second to parse: the file only grows (rotation puts a new one in its place), so each
+        read parses only the complete lines appended since the last one."""
+        with path.open("rb") as f:
+            stat = os.fstat(f.fileno())
+            known = self._parsed.get(path)
+            done: int = 0
+            runs: list[RunRecord] = []
+            if known is not None and known[0] == stat.st_ino and known[1] <= stat.st_size:
+                _ino, done, runs = known
+            f.seek(done)
+            tail = f.read()
+        end = tail.rfind(b"\n") + 1
+        if end:
+            runs = runs + _parse(tail[:end])
+            self._parsed[path] = (stat.st_ino, done + end, runs)
+        return runs + _parse(tail[end:])  # a last line without its newline yet
 
     def latest(self) -> dict[str, RunRecord]:
         """A copy of the last run of each skill."""

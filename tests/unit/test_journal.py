@@ -77,3 +77,21 @@ def test_a_journal_without_a_file_keeps_utterances_in_memory() -> None:
     journal.record(RunRecord("clock", "2026-11-01T09:02:00+00:00", "error"))
     journal.record(RunRecord("say", "2026-11-01T09:03:00+00:00", "ok", "two", id="a2"))
     assert [r.text for r in journal.utterances()] == ["two", "one"]
+
+
+def test_reads_follow_appends_rotation_and_a_last_line_without_its_newline(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "journal.jsonl"
+    row = json.loads(OLD)
+    path.write_text(json.dumps(row | {"id": "a00001"}) + "\n" + json.dumps(row | {"id": "a00002"}))
+    journal = Journal(path)
+    assert [r.id for r in journal.utterances()] == ["a00002", "a00001"]
+    journal.record(RunRecord("say", "2026-11-01T09:01:00+00:00", "ok", "hi", id="a00003"))
+    assert [r.id for r in journal.utterances()] == ["a00003", "a00002", "a00001"]
+    # Rotation: the file becomes .1 and a new, shorter one takes its place.
+    path.replace(path.with_suffix(".jsonl.1"))
+    path.write_text(json.dumps(row | {"id": "b00001"}) + "\n")
+    assert [r.id for r in journal.utterances()][:2] == ["b00001", "a00003"]
+    path.write_text("")  # emptied in place: nothing left of it
+    assert [r.id for r in journal.utterances()] == ["a00003", "a00002", "a00001"]
