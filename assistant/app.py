@@ -7,7 +7,7 @@ import io
 import logging
 import os
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from assistant.clock import Clock, SystemClock, load_timezone
 from assistant.config import Config, is_skill_name, load_config, read_toml, validate_config
@@ -30,6 +30,10 @@ from assistant.skillconfig import SkillPlan, configure_skills
 from assistant.speech.base import Speaker
 from assistant.speech.build import build_worker_speaker
 from assistant.speech.voices import VOICES_DIR
+
+if TYPE_CHECKING:
+    from assistant.home.bridge import MqttBridge
+    from assistant.service.control import Handler
 
 log = logging.getLogger(__name__)
 
@@ -227,6 +231,14 @@ def rebuild_app(old: App) -> App:
     llm = old.llm if same else None
     speaker = old.speaker if config.speech == old.config.speech else None
     return build_app(old.config_path, llm=llm, speaker=speaker, old=old)
+
+
+def build_mqtt(config: Config, handle: Handler) -> MqttBridge | None:
+    """The Home Assistant bridge, started, when `[mqtt] enabled` (its password from the env)."""
+    from assistant.home.bridge import start_bridge
+
+    password = os.environ.get(config.mqtt.password_env, "") if config.mqtt.password_env else ""
+    return start_bridge(config.mqtt, handle, password)
 
 
 def quiet_text() -> TextIO:

@@ -15,6 +15,7 @@ from pydantic import AfterValidator, Field, ValidationError, field_validator
 from assistant.clock import load_timezone
 from assistant.cron import check_cron
 from assistant.errors import ConfigError
+from assistant.home.settings import MqttSection
 from assistant.llm.settings import DEFAULT_ENGINE, LLMSection
 from assistant.news.settings import NewsSection
 from assistant.retrieval.settings import RetrievalSection
@@ -74,6 +75,7 @@ class Config(Section):
     news: NewsSection = NewsSection()
     retrieval: RetrievalSection = RetrievalSection()
     service: ServiceSection = ServiceSection()
+    mqtt: MqttSection = MqttSection()
     skills: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     @field_validator("skills")

@@ -11,9 +11,10 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from types import FrameType
-from typing import Any
+from typing import Any, Protocol
 
 from assistant.admission import Admission, Limits
+from assistant.config import Config
 from assistant.errors import AssistantError, ConfigError
 from assistant.feedback.recall import FeedbackHook, Recall, ignore_feedback
 from assistant.feedback.store import FILE as FEEDBACK_FILE
@@ -23,7 +24,7 @@ from assistant.precompute import PREPARE_SUFFIX, Precomputer, PrecomputeSettings
 from assistant.runtime import App
 from assistant.scheduler import build_scheduler, schedule_skills
 from assistant.service.api import build_handler
-from assistant.service.control import ControlServer
+from assistant.service.control import ControlServer, Handler
 from assistant.service.errors import ControlError, DaemonRunningError, ServiceError
 from assistant.service.health import scheduler_problem
 from assistant.service.jumps import JumpDetector
@@ -39,6 +40,17 @@ STOP_GRACE_S = 3.0
 MAX_TICK_S = 1.0
 
 
+class Surface(Protocol):
+    """A client of the request handler that the daemon starts and stops (MQTT)."""
+
+    def close(self) -> None:
+        """Stop, within about a second."""
+
+
+# Builds a surface from the config and the request handler; None when the config turns it off.
+SurfaceFactory = Callable[[Config, Handler], Surface | None]
+
+
 class Daemon:
     """The running daemon: one scheduler, one runner, the control socket and systemd's view."""
 
@@ -52,6 +64,7 @@ class Daemon:
         monotonic: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
         on_feedback: FeedbackHook = ignore_feedback,
+        surfaces: tuple[SurfaceFactory, ...] = (),
     ) -> None:
         self.app = app
         self.original = app
@@ -69,6 +82,9 @@ class Daemon:
         self.scheduler = build_scheduler(app.plan, self.runner, app.clock.tz, self.precompute)
         self.jumps = JumpDetector(app.config.service.clock_jump_s, monotonic=monotonic, wall=wall)
         self.server: ControlServer | None = None
+        self.handler = build_handler(self)
+        self._surface_factories = surfaces
+        self.surfaces: list[Surface] = []
         self.started_at = datetime.now().astimezone()
         self.started_mono = monotonic()
         self.hold_deadline: float | None = None
@@ -98,6 +114,9 @@ class Daemon:
             )
         if self.app.config.service.control_socket:
             self._listen()
+        for factory in self._surface_factories:
+            if (surface := factory(self.app.config, self.handler)) is not None:
+                self.surfaces.append(surface)
         _warm_speech(self.app.speaker)
         greeting = self.app.config.assistant.greeting
         if self.app.plan.get(greeting) is not None:
@@ -118,7 +137,7 @@ class Daemon:
         """Open the control socket; without it the daemon still runs its schedule."""
         server = ControlServer(
             self.app.paths.runtime / SOCKET_NAME,
-            build_handler(self),
+            self.handler,
             max_bytes=self.app.config.service.max_request_bytes,
         )
         try:
@@ -340,6 +359,8 @@ class Daemon:
         """STOPPING=1, close the socket and the schedule, cut speech, let runs end briefly."""
         self.notifier.stopping()
         self.stopping.set()
+        for surface in self.surfaces:
+            surface.close()
         if self.server is not None:
             self.server.close()
         if self.scheduler.running:
