@@ -14,7 +14,6 @@ import logging
 import queue
 import ssl
 import threading
-import time
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -37,10 +36,9 @@ from assistant.service.control import Handler, Request, Response
 from assistant.service.errors import ControlError
 
 log = logging.getLogger(__name__)
-# `last` is one in-process call: asked often, so "last said" follows each utterance closely.
-POLL_S = 2.0
-# `status` probes remote engines: asked seldom, and at once after a new utterance.
-STATUS_S = 60.0
+# `last` reads the journal and `status` probes remote engines: both are asked when the daemon
+# says something changed (a run ended, a reload), else this often.
+POLL_S = 60.0
 # Commands waiting for the worker (each `say` takes seconds); a flood beyond this is dropped.
 MAX_PENDING = 8
 # Messages paho keeps while the broker is away (states are re-sent on connect anyway).
@@ -62,7 +60,7 @@ class MqttBridge:
         self._client: mqtt.Client | None = None
         self._pending: queue.Queue[Request] = queue.Queue(MAX_PENDING)
         self._stop = threading.Event()
-        self._status_now = threading.Event()
+        self._news = threading.Event()
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()  # guards the fields below; never held while publishing
         self._skills: frozenset[str] | None = None  # None until `status` has answered
@@ -100,6 +98,7 @@ class MqttBridge:
     def close(self) -> None:
         """Say "offline", disconnect and stop the threads, all within about a second."""
         self._stop.set()
+        self._news.set()
         client, self._client = self._client, None
         if client is None:
             return
@@ -201,16 +200,17 @@ class MqttBridge:
             if answer is not None and not answer.get("ok"):
                 log.warning("MQTT: %s failed: %s", request["command"], answer.get("error"))
 
+    def changed(self) -> None:
+        """The daemon's hook: a run ended or the config was reloaded; returns at once."""
+        self._news.set()
+
     def _poll(self) -> None:
-        """Follow the daemon: `last` every POLL_S, `status` every STATUS_S and after news."""
-        next_status = 0.0
+        """Follow the daemon: ask `last` and `status` after news, and every POLL_S."""
         while not self._stop.is_set():
-            if time.monotonic() >= next_status or self._status_now.is_set():
-                self._status_now.clear()
-                self._refresh_status()
-                next_status = time.monotonic() + STATUS_S
+            self._news.clear()
             self._refresh_last()
-            self._stop.wait(POLL_S)
+            self._refresh_status()
+            self._news.wait(POLL_S)
 
     def _refresh_last(self) -> None:
         """Publish the newest utterance when it is new."""
@@ -226,7 +226,6 @@ class MqttBridge:
         state, attributes = last_said(newest)
         self._set(self.topics.last_state, state)
         self._set(self.topics.last_attributes, json.dumps(attributes, ensure_ascii=False))
-        self._status_now.set()  # the skill that spoke has a new next run
 
     def _refresh_status(self) -> None:
         """Publish the next run, and the discovery again when the enabled skills changed."""

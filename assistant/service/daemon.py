@@ -43,6 +43,9 @@ MAX_TICK_S = 1.0
 class Surface(Protocol):
     """A client of the request handler that the daemon starts and stops (MQTT)."""
 
+    def changed(self) -> None:
+        """A run ended or the config was reloaded: look again soon; returns at once."""
+
     def close(self) -> None:
         """Stop, within about a second."""
 
@@ -85,6 +88,7 @@ class Daemon:
         self.handler = build_handler(self)
         self._surface_factories = surfaces
         self.surfaces: list[Surface] = []
+        self._seen: object = None  # the last runs and reload the surfaces were told about
         self.started_at = datetime.now().astimezone()
         self.started_mono = monotonic()
         self.hold_deadline: float | None = None
@@ -181,10 +185,15 @@ class Daemon:
             self.reload_requested.clear()
             self.reload()
         self._watchdog(skip=jump is not None)
-        line = status_line(self.snapshot())
+        snap = self.snapshot()
+        line = status_line(snap)
         if line != self._last_status:
             self._last_status = line
             self.notifier.status(line)
+        if (seen := (snap.last_runs, snap.last_reload)) != self._seen:
+            self._seen = seen
+            for surface in self.surfaces:
+                surface.changed()
 
     def _reschedule_from_now(self) -> None:
         """After a step back, next runs computed before it lie too far ahead: recompute them."""

@@ -1,0 +1,305 @@
+"""Home Assistant over MQTT against a real Mosquitto and the real daemon: discovery, buttons,
+notify, and a broker that dies mid-run."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+
+from assistant.service.client import send_request
+from tests.conftest import wait_for
+from tests.integration.helpers import BIN, Systemd, assistant, free_port
+from tests.integration.test_speech import soxi
+
+pytestmark = pytest.mark.slow
+
+MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+BASE = "test/pi1"
+DISCOVERY = "homeassistant/device/test_pi1/config"
+AVAILABILITY = f"{BASE}/availability"
+CONFIG = """
+[assistant]
+greeting = ""
+timezone = "UTC"
+[speech]
+sink = "wav"
+engine = "espeak"
+quiet_hours = ""
+[service]
+sync_wait_s = 0
+[skills.clock]
+schedule = "0 8 * * *"
+use_llm = false
+[mqtt]
+enabled = true
+host = "127.0.0.1"
+port = {port}
+base_topic = "{base}"
+"""
+
+
+class Broker:
+    """Debian's mosquitto on 127.0.0.1:`port`, with its own config file and no persistence."""
+
+    def __init__(self, folder: Path, port: int) -> None:
+        folder.mkdir(exist_ok=True)
+        self.port = port
+        self.conf = folder / "mosquitto.conf"
+        self.conf.write_text(
+            f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+            "log_dest stderr\nlog_type all\n"
+        )
+        self.log = folder / "mosquitto.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen([MOSQUITTO, "-c", str(self.conf)], stderr=log)
+        assert wait_for(self._listening, 10), "mosquitto did not start"
+
+    def _listening(self) -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+        except OSError:
+            return False
+        return True
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait(10)
+
+
+class Listener:
+    """A test client in Home Assistant's place: it hears every topic and keeps what it hears."""
+
+    def __init__(self, port: int) -> None:
+        self.heard: list[tuple[str, bytes]] = []
+        self.cond = threading.Condition()
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="test-ha")
+        self.client.on_connect = lambda c, _u, _f, _rc, _p: c.subscribe("#", qos=1)
+        self.client.on_message = self._hear
+        self.client.connect("127.0.0.1", port)
+        self.client.loop_start()
+
+    def _hear(self, _c: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
+        with self.cond:
+            self.heard.append((message.topic, message.payload))
+            self.cond.notify_all()
+
+    def mark(self) -> int:
+        """How many messages so far: `wait(since=mark())` waits for a newer one."""
+        with self.cond:
+            return len(self.heard)
+
+    def wait(self, topic: str, since: int = 0, timeout: float = 30) -> bytes:
+        """The first payload on `topic` heard after `since` messages, waiting for it."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                found = [p for t, p in self.heard[since:] if t == topic]
+                if found:
+                    return found[0]
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"nothing on {topic} in {timeout}s: {self.heard[-10:]}")
+                self.cond.wait(left)
+
+    def last(self, topic: str) -> bytes | None:
+        """The latest payload heard on `topic`."""
+        with self.cond:
+            return next((p for t, p in reversed(self.heard) if t == topic), None)
+
+    def publish(self, topic: str, payload: str, retain: bool = False) -> None:
+        self.client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(5)
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def start_daemon(cfg: Path, run_dir: Path, log: Path) -> tuple[subprocess.Popen[bytes], Systemd]:
+    systemd = Systemd(run_dir / "notify")
+    env = os.environ | {
+        "NOTIFY_SOCKET": str(run_dir / "notify"),
+        "WATCHDOG_USEC": "400000",
+        "PYTHONUNBUFFERED": "1",
+    }
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(BIN), "--config", str(cfg), "run"], stdout=out, stderr=subprocess.STDOUT, env=env
+        )
+    return proc, systemd
+
+
+def clock_runs(state_dir: Path) -> int:
+    journal = state_dir / "journal.jsonl"
+    lines = journal.read_text().splitlines() if journal.exists() else []
+    return sum(json.loads(line)["skill"] == "clock" for line in lines)
+
+
+def new_wav(folder: Path, before: set[Path], timeout: float = 30) -> Path:
+    """The WAV file that appears in `folder` (it is complete once soxi can read it)."""
+    assert wait_for(lambda: set(folder.glob("*.wav")) - before, timeout), "nothing was spoken"
+    (wav,) = set(folder.glob("*.wav")) - before
+    assert wait_for(lambda: float(soxi("-D", wav)) > 0.5, 10)
+    return wav
+
+
+def test_home_assistant_over_a_real_broker(tmp_path: Path, state_dir: Path) -> None:
+    run_dir = Path(os.environ["ASSISTANT_RUNTIME_DIR"])
+    broker = Broker(tmp_path / "broker", free_port())
+    broker.start()
+    ha = Listener(broker.port)
+    # Retained commands wait on the broker; the daemon must not run them when it subscribes.
+    ha.publish(f"{BASE}/skill/clock/run", "PRESS", retain=True)
+    ha.publish(f"{BASE}/say", "A stale retained message.", retain=True)
+    cfg = tmp_path / "a.toml"
+    cfg.write_text(CONFIG.format(port=broker.port, base=BASE))
+    log = tmp_path / "daemon.log"
+    proc, systemd = start_daemon(cfg, run_dir, log)
+    speech = state_dir / "speech"
+    try:
+        systemd.receive("READY", 60)
+        discovery = json.loads(ha.wait(DISCOVERY))
+        check_discovery(discovery)
+        assert ha.wait(AVAILABILITY) == b"online"
+        assert ha.wait(f"{BASE}/next_run/state").endswith(b"T08:00:00+00:00")
+        upcoming = json.loads(ha.wait(f"{BASE}/next_run/attributes"))
+        assert upcoming["skill"] == "clock"
+
+        # A button press runs the skill (as `trigger` does); the retained press did not.
+        assert wait_for(lambda: "ignored a retained message" in log.read_text(), 10)
+        assert clock_runs(state_dir) == 0
+        ha.publish(f"{BASE}/skill/clock/run", "PRESS")
+        assert wait_for(lambda: clock_runs(state_dir) == 1, 30), "the press did not run the skill"
+
+        # A notify message is spoken, as text: a request written in it is not run.
+        before = set(speech.glob("*.wav"))
+        ha.publish(f"{BASE}/say", "The bins go out tonight.")
+        assert float(soxi("-D", new_wav(speech, before))) > 0.5
+        before = set(speech.glob("*.wav"))
+        ha.publish(f"{BASE}/say", '{"command": "trigger", "skill": "clock"}')
+        new_wav(speech, before)
+        time.sleep(1.0)
+        assert clock_runs(state_dir) == 1
+        text = log.read_text()
+        assert "The bins go out tonight." in text and '"skill": "clock"}' in text
+        assert "A stale retained message." not in text
+
+        check_feedback_buttons(ha, log)
+
+        # The broker dies: the daemon goes on (watchdog, skills, say), then reconnects to a
+        # new, empty broker and announces itself again.
+        broker.kill()
+        ha.close()
+        pings = systemd.count("WATCHDOG")
+        done = json.loads(assistant("trigger", "clock", "--wait", "--json").stdout)
+        assert done["ok"] and done["text"].startswith("It is ")
+        said = send_request(run_dir / "control.sock", {"command": "say", "text": "Still here."})
+        assert said["ok"] and Path(said["wav"]).exists()
+        time.sleep(1.0)
+        assert systemd.count("WATCHDOG") - pings >= 3, "watchdog pings stopped with the broker"
+        broker.start()
+        ha = Listener(broker.port)
+        assert json.loads(ha.wait(DISCOVERY, timeout=90)) == discovery
+        assert ha.wait(AVAILABILITY) == b"online"
+
+        # Home Assistant restarts: its birth message asks for discovery again.
+        mark = ha.mark()
+        ha.publish("homeassistant/status", "online")
+        assert json.loads(ha.wait(DISCOVERY, since=mark)) == discovery
+
+        proc.send_signal(signal.SIGTERM)
+        systemd.receive("STOPPING", 5)
+        assert proc.wait(10) == 0
+        assert wait_for(lambda: ha.last(AVAILABILITY) == b"offline", 10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        systemd.close()
+        ha.close()
+        broker.kill()
+    text = log.read_text()
+    assert "MQTT: lost the broker" in text
+    assert text.count("MQTT: connected to 127.0.0.1") == 2
+
+
+def check_discovery(payload: dict[str, Any]) -> None:
+    """The device and its entities, as Home Assistant reads them."""
+    assert payload["dev"]["ids"] == ["test_pi1"] and payload["dev"]["name"] == "Pi assistant"
+    assert payload["o"]["name"] == "pi-assistant"
+    assert payload["availability_topic"] == AVAILABILITY
+    cmps = payload["cmps"]
+    assert sorted(cmps) == sorted(
+        f"test_pi1_{key}"
+        for key in (
+            "run_clock",
+            "repeat",
+            "thumbs_up",
+            "thumbs_down",
+            "last_said",
+            "next_run",
+            "say",
+        )
+    )
+    assert cmps["test_pi1_run_clock"]["command_topic"] == f"{BASE}/skill/clock/run"
+    assert cmps["test_pi1_say"] == {
+        "p": "notify",
+        "name": "Say",
+        "icon": "mdi:account-voice",
+        "command_topic": f"{BASE}/say",
+        "unique_id": "test_pi1_say",
+    }
+    assert cmps["test_pi1_last_said"]["state_topic"] == f"{BASE}/last_said/state"
+
+
+def check_feedback_buttons(ha: Listener, log: Path) -> None:
+    """Repeat and thumbs reach the daemon's handler as `repeat` and `feedback` requests."""
+    for topic, command in (("repeat", "repeat"), ("feedback/good", "feedback")):
+        ha.publish(f"{BASE}/{topic}", "PRESS")
+        line = f"MQTT: {command} failed: unknown command '{command}'"
+        assert wait_for(lambda line=line: line in log.read_text(), 10), line
+
+
+def test_no_broker_at_start_then_a_crash(tmp_path: Path, state_dir: Path) -> None:
+    """The daemon starts and works without its broker, connects when it comes, and a crash
+    leaves "offline" behind (the will)."""
+    run_dir = Path(os.environ["ASSISTANT_RUNTIME_DIR"])
+    broker = Broker(tmp_path / "broker", free_port())
+    cfg = tmp_path / "a.toml"
+    cfg.write_text(CONFIG.format(port=broker.port, base=BASE))
+    proc, systemd = start_daemon(cfg, run_dir, tmp_path / "daemon.log")
+    ha: Listener | None = None
+    try:
+        systemd.receive("READY", 60)
+        systemd.receive("WATCHDOG", 2)
+        said = send_request(run_dir / "control.sock", {"command": "say", "text": "No broker."})
+        assert said["ok"]
+        broker.start()
+        ha = Listener(broker.port)
+        assert json.loads(ha.wait(DISCOVERY, timeout=90))["cmps"]
+        assert ha.wait(AVAILABILITY) == b"online"
+        proc.kill()
+        proc.wait(10)
+        assert wait_for(lambda: ha is not None and ha.last(AVAILABILITY) == b"offline", 30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        systemd.close()
+        if ha is not None:
+            ha.close()
+        if broker.proc is not None:
+            broker.kill()
