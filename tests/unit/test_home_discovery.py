@@ -8,19 +8,10 @@ import pytest
 
 from assistant.config import load_config
 from assistant.errors import ConfigError
-from assistant.home.discovery import (
-    MAX_PAYLOAD_BYTES,
-    STATE_MAX,
-    Topics,
-    discovery_payload,
-    enabled_skills,
-    last_said,
-    next_run,
-    request_for,
-)
+from assistant.home import discovery as ha
 from tests.conftest import write_config
 
-TOPICS = Topics("home/pi1", "homeassistant")
+TOPICS = ha.Topics("home/pi1", "homeassistant")
 SKILLS = frozenset({"clock", "briefing"})
 
 
@@ -39,7 +30,7 @@ def test_topics_and_device_id() -> None:
 
 
 def test_the_discovery_payload() -> None:
-    payload = discovery_payload(TOPICS, SKILLS)
+    payload = ha.discovery_payload(TOPICS, SKILLS)
     assert payload["dev"]["ids"] == ["home_pi1"] and payload["o"]["name"] == "pi-assistant"
     assert payload["availability_topic"] == "home/pi1/availability"
     cmps = payload["cmps"]
@@ -68,7 +59,7 @@ def test_the_discovery_payload() -> None:
 
 
 def test_a_disabled_skill_loses_its_button() -> None:
-    cmps = discovery_payload(TOPICS, frozenset({"clock"}), gone=SKILLS)["cmps"]
+    cmps = ha.discovery_payload(TOPICS, frozenset({"clock"}), gone=SKILLS)["cmps"]
     assert cmps["home_pi1_run_briefing"] == {"p": "button"}  # HA removes it
     assert cmps["home_pi1_run_clock"]["name"] == "Run clock"
 
@@ -80,15 +71,15 @@ def test_enabled_skills_come_from_the_engines_in_status() -> None:
             "big": {"skills": ["hn-troll", "odd name/+"]},
         }
     }
-    assert enabled_skills(status) == {"clock", "briefing", "hn-troll"}
-    assert enabled_skills({"engines": "junk"}) == frozenset()
+    assert ha.enabled_skills(status) == {"clock", "briefing", "hn-troll"}
+    assert ha.enabled_skills({"engines": "junk"}) == frozenset()
 
 
 def test_last_said_cuts_the_state_and_keeps_the_text() -> None:
     long = "word " * 100
     utterance = {"id": "u1", "skill": "clock", "text": long, "time": "T", "sources": [{"t": 1}]}
-    state, attributes = last_said(utterance)
-    assert len(state) == STATE_MAX and state.endswith("…")
+    state, attributes = ha.last_said(utterance)
+    assert len(state) == ha.STATE_MAX and state.endswith("…")
     assert attributes == {
         "id": "u1",
         "text": long,
@@ -96,15 +87,15 @@ def test_last_said_cuts_the_state_and_keeps_the_text() -> None:
         "sources": [{"t": 1}],
         "time": "T",
     }
-    assert last_said({"text": "It is 8."})[0] == "It is 8."
+    assert ha.last_said({"text": "It is 8."})[0] == "It is 8."
 
 
 def test_next_run() -> None:
     runs = [{"skill": "clock", "time": "2026-12-01T08:00:00+00:00"}] * 12
-    state, attributes = next_run({"next_runs": runs})
+    state, attributes = ha.next_run({"next_runs": runs})
     assert state == "2026-12-01T08:00:00+00:00"
     assert attributes["skill"] == "clock" and len(attributes["upcoming"]) == 10
-    assert next_run({"next_runs": []}) == ("None", {"skill": None, "upcoming": []})
+    assert ha.next_run({"next_runs": []}) == ("None", {"skill": None, "upcoming": []})
 
 
 @pytest.mark.parametrize(
@@ -123,7 +114,7 @@ def test_next_run() -> None:
         ),
         ("home/pi1/say", b"\xff caf\xc3\xa9", {"command": "say", "text": "\ufffd café"}),
         ("home/pi1/say", b"   ", None),
-        ("home/pi1/say", b"a" * (MAX_PAYLOAD_BYTES + 1), None),
+        ("home/pi1/say", b"a" * (ha.MAX_PAYLOAD_BYTES + 1), None),
         ("home/pi1/skill/nope/run", b"PRESS", None),  # not an enabled skill
         ("home/pi1/skill/clock/run/x", b"PRESS", None),
         ("home/pi1/feedback/meh", b"PRESS", None),
@@ -131,14 +122,14 @@ def test_next_run() -> None:
     ],
 )
 def test_request_for(topic: str, payload: bytes, expected: dict[str, str] | None) -> None:
-    request = request_for(TOPICS, topic, payload, SKILLS, None)
+    request = ha.request_for(TOPICS, topic, payload, SKILLS, None)
     if expected is not None and expected["command"] == "trigger":
         expected = {**expected, "wait": False}
     assert request == expected
 
 
 def test_thumbs_rate_the_utterance_home_assistant_shows() -> None:
-    request = request_for(TOPICS, TOPICS.thumbs_up, b"PRESS", SKILLS, "u7")
+    request = ha.request_for(TOPICS, TOPICS.thumbs_up, b"PRESS", SKILLS, "u7")
     assert request == {"command": "feedback", "verdict": "good", "id": "u7"}
 
 
