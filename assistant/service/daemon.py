@@ -11,10 +11,9 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from types import FrameType
-from typing import Any, Protocol
+from typing import Any
 
 from assistant.admission import Admission, Limits
-from assistant.config import Config
 from assistant.errors import AssistantError, ConfigError
 from assistant.feedback.recall import FeedbackHook, Recall, ignore_feedback
 from assistant.feedback.store import FILE as FEEDBACK_FILE
@@ -24,7 +23,7 @@ from assistant.precompute import PREPARE_SUFFIX, Precomputer, PrecomputeSettings
 from assistant.runtime import App
 from assistant.scheduler import build_scheduler, schedule_skills
 from assistant.service.api import build_handler
-from assistant.service.control import ControlServer, Handler
+from assistant.service.control import ControlServer
 from assistant.service.errors import ControlError, DaemonRunningError, ServiceError
 from assistant.service.health import scheduler_problem
 from assistant.service.jumps import JumpDetector
@@ -32,26 +31,13 @@ from assistant.service.notify import Notifier
 from assistant.service.paths import SOCKET_NAME
 from assistant.service.reload import retire_parts
 from assistant.service.status import Snapshot, build_status, status_line
+from assistant.service.surface import SurfaceFactory, Surfaces
 from assistant.service.timesync import SyncCheck
 from assistant.speech.base import Spoken
 
 log = logging.getLogger(__name__)
 STOP_GRACE_S = 3.0
 MAX_TICK_S = 1.0
-
-
-class Surface(Protocol):
-    """A client of the request handler that the daemon starts and stops (MQTT)."""
-
-    def changed(self) -> None:
-        """A run ended or the config was reloaded: look again soon; returns at once."""
-
-    def close(self) -> None:
-        """Stop, within about a second."""
-
-
-# Builds a surface from the config and the request handler; None when the config turns it off.
-SurfaceFactory = Callable[[Config, Handler], Surface | None]
 
 
 class Daemon:
@@ -86,9 +72,7 @@ class Daemon:
         self.jumps = JumpDetector(app.config.service.clock_jump_s, monotonic=monotonic, wall=wall)
         self.server: ControlServer | None = None
         self.handler = build_handler(self)
-        self._surface_factories = surfaces
-        self.surfaces: list[Surface] = []
-        self._seen: object = None  # the last runs and reload the surfaces were told about
+        self.surfaces = Surfaces(surfaces)
         self.started_at = datetime.now().astimezone()
         self.started_mono = monotonic()
         self.hold_deadline: float | None = None
@@ -118,9 +102,7 @@ class Daemon:
             )
         if self.app.config.service.control_socket:
             self._listen()
-        for factory in self._surface_factories:
-            if (surface := factory(self.app.config, self.handler)) is not None:
-                self.surfaces.append(surface)
+        self.surfaces.start(self.app.config, self.handler)
         _warm_speech(self.app.speaker)
         greeting = self.app.config.assistant.greeting
         if self.app.plan.get(greeting) is not None:
@@ -190,10 +172,7 @@ class Daemon:
         if line != self._last_status:
             self._last_status = line
             self.notifier.status(line)
-        if (seen := (snap.last_runs, snap.last_reload)) != self._seen:
-            self._seen = seen
-            for surface in self.surfaces:
-                surface.changed()
+        self.surfaces.notice((snap.last_runs, snap.last_reload))
 
     def _reschedule_from_now(self) -> None:
         """After a step back, next runs computed before it lie too far ahead: recompute them."""
@@ -368,8 +347,7 @@ class Daemon:
         """STOPPING=1, close the socket and the schedule, cut speech, let runs end briefly."""
         self.notifier.stopping()
         self.stopping.set()
-        for surface in self.surfaces:
-            surface.close()
+        self.surfaces.close()
         if self.server is not None:
             self.server.close()
         if self.scheduler.running:

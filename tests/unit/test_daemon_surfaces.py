@@ -38,7 +38,7 @@ def test_surfaces_hear_of_runs_and_stop_with_the_daemon(
 
     off = lambda _config, _handle: None  # noqa: E731  (a surface the config turns off)
     daemon = start(started, make_app(tmp_path), times, surfaces=(build, off))
-    assert daemon.surfaces == [surface]
+    assert daemon.surfaces.running == [surface]
     # The surface has the control socket's handler, nothing more of the daemon.
     assert handlers[0]({"command": "status"})["ok"]
     daemon.tick()
