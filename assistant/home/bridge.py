@@ -61,13 +61,13 @@ class MqttBridge:
         self._pending: queue.Queue[Request] = queue.Queue(MAX_PENDING)
         self._stop = threading.Event()
         self._news = threading.Event()
-        self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()  # guards the fields below; never held while publishing
         self._skills: frozenset[str] | None = None  # None until `status` has answered
         self._ever: frozenset[str] = frozenset()  # buttons ever announced (to remove)
         self._states: dict[str, str] = {}  # retained state topic -> its payload
         self._last_id: str | None = None
         self._was_connected = False
+        self._refused: str | None = None  # why the broker last refused us (logged once)
 
     def start(self) -> None:
         """Start the poller and the worker, then connect in paho's thread (retrying)."""
@@ -89,9 +89,7 @@ class MqttBridge:
         client.on_message = self._on_message
         self._client = client
         for target, name in ((self._work, "mqtt-commands"), (self._poll, "mqtt-states")):
-            thread = threading.Thread(target=target, name=name, daemon=True)
-            thread.start()
-            self._threads.append(thread)
+            threading.Thread(target=target, name=name, daemon=True).start()
         client.connect_async(self.settings.host, self.settings.port, keepalive=KEEPALIVE_S)
         client.loop_start()
 
@@ -133,8 +131,13 @@ class MqttBridge:
     ) -> None:
         """Subscribe to the command topics, then announce the device and its states."""
         if reason.is_failure:
-            log.error("MQTT: %s:%d refused us: %s", self.settings.host, self.settings.port, reason)
+            if str(reason) != self._refused:  # paho retries with backoff: say it once
+                log.error(
+                    "MQTT: %s:%d refused us: %s", self.settings.host, self.settings.port, reason
+                )
+            self._refused = str(reason)
             return
+        self._refused = None
         log.info("MQTT: connected to %s:%d", self.settings.host, self.settings.port)
         self._was_connected = True
         client.subscribe([(f, 1) for f in self.topics.subscriptions()])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -29,6 +30,7 @@ MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 BASE = "test/pi1"
 DISCOVERY = "homeassistant/device/test_pi1/config"
 AVAILABILITY = f"{BASE}/availability"
+USER = "assistant"
 CONFIG = """
 [assistant]
 greeting = ""
@@ -53,12 +55,19 @@ base_topic = "{base}"
 class Broker:
     """Debian's mosquitto on 127.0.0.1:`port`, with its own config file and no persistence."""
 
-    def __init__(self, folder: Path, port: int) -> None:
+    def __init__(self, folder: Path, port: int, password: str = "") -> None:
         folder.mkdir(exist_ok=True)
         self.port = port
         self.conf = folder / "mosquitto.conf"
+        access = "allow_anonymous true\n"
+        if password:  # one user, USER, with this password
+            users = folder / "passwd"
+            subprocess.run(["mosquitto_passwd", "-b", "-c", str(users), USER, password], check=True)
+            access = f"allow_anonymous false\npassword_file {users}\n"
+        # As root, mosquitto drops to its own user unless told to stay ours (to read `users`).
+        me = pwd.getpwuid(os.getuid()).pw_name
         self.conf.write_text(
-            f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+            f"listener {port} 127.0.0.1\n{access}user {me}\npersistence false\n"
             "log_dest stderr\nlog_type all\n"
         )
         self.log = folder / "mosquitto.log"
@@ -85,10 +94,12 @@ class Broker:
 class Listener:
     """A test client in Home Assistant's place: it hears every topic and keeps what it hears."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, password: str = "") -> None:
         self.heard: list[tuple[str, bytes]] = []
         self.cond = threading.Condition()
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="test-ha")
+        if password:
+            self.client.username_pw_set(USER, password)
         self.client.on_connect = lambda c, _u, _f, _rc, _p: c.subscribe("#", qos=1)
         self.client.on_message = self._hear
         self.client.connect("127.0.0.1", port)
@@ -130,10 +141,11 @@ class Listener:
         self.client.loop_stop()
 
 
-def start(cfg: Path, run_dir: Path) -> tuple[subprocess.Popen[str], Systemd]:
+def start(cfg: Path, run_dir: Path, **env_extra: str) -> tuple[subprocess.Popen[str], Systemd]:
     """The daemon under a systemd stand-in that expects watchdog pings every 0.2 s."""
     systemd = Systemd(run_dir / "notify")
-    env = environment(NOTIFY_SOCKET=str(run_dir / "notify"), WATCHDOG_USEC="400000")
+    notify = str(run_dir / "notify")
+    env = environment(NOTIFY_SOCKET=notify, WATCHDOG_USEC="400000", **env_extra)
     return start_daemon(cfg, env), systemd
 
 
@@ -262,13 +274,14 @@ def check_discovery(payload: dict[str, Any]) -> None:
 
 
 def test_no_broker_at_start_then_a_crash(tmp_path: Path, state_dir: Path) -> None:
-    """The daemon starts and works without its broker, connects when it comes, and a crash
-    leaves "offline" behind (the will)."""
+    """The daemon starts and works without its broker, logs in when it comes (the password
+    from `password_env`), and a crash leaves "offline" behind (the will)."""
     run_dir = Path(os.environ["ASSISTANT_RUNTIME_DIR"])
-    broker = Broker(tmp_path / "broker", free_port())
+    broker = Broker(tmp_path / "broker", free_port(), password="s3cret pass")
     cfg = tmp_path / "a.toml"
-    cfg.write_text(CONFIG.format(port=broker.port, base=BASE))
-    proc, systemd = start(cfg, run_dir)
+    login = f'username = "{USER}"\npassword_env = "TEST_MQTT_PASSWORD"\n'
+    cfg.write_text(CONFIG.format(port=broker.port, base=BASE) + login)
+    proc, systemd = start(cfg, run_dir, TEST_MQTT_PASSWORD="s3cret pass")
     ha: Listener | None = None
     try:
         systemd.receive("READY", 60)
@@ -276,7 +289,7 @@ def test_no_broker_at_start_then_a_crash(tmp_path: Path, state_dir: Path) -> Non
         said = send_request(run_dir / "control.sock", {"command": "say", "text": "No broker."})
         assert said["ok"]
         broker.start()
-        ha = Listener(broker.port)
+        ha = Listener(broker.port, password="s3cret pass")
         assert json.loads(ha.wait(DISCOVERY, timeout=90))["cmps"]
         assert ha.wait(AVAILABILITY) == b"online"
         proc.kill()
