@@ -37,7 +37,7 @@ from assistant.service.errors import ControlError
 
 log = logging.getLogger(__name__)
 # `last` reads the journal and `status` probes remote engines: both are asked when the daemon
-# says something changed (a run ended, a reload), else this often.
+# says something changed (a run ended, a reload); `status` also this often (the next run).
 POLL_S = 60.0
 # Commands waiting for the worker (each `say` takes seconds); a flood beyond this is dropped.
 MAX_PENDING = 8
@@ -208,12 +208,14 @@ class MqttBridge:
         self._news.set()
 
     def _poll(self) -> None:
-        """Follow the daemon: ask `last` and `status` after news, and every POLL_S."""
+        """Follow the daemon: `last` at start and after news, `status` too and every POLL_S."""
+        news = True
         while not self._stop.is_set():
-            self._news.clear()
-            self._refresh_last()
+            if news:  # a full journal takes `last` a quarter of a second to read: not idly
+                self._refresh_last()
             self._refresh_status()
-            self._news.wait(POLL_S)
+            news = self._news.wait(POLL_S)
+            self._news.clear()
 
     def _refresh_last(self) -> None:
         """Publish the newest utterance when it is new."""
