@@ -184,6 +184,21 @@ def test_home_assistant_over_a_real_broker(tmp_path: Path, state_dir: Path) -> N
         upcoming = json.loads(ha.wait(f"{BASE}/next_run/attributes"))
         assert upcoming["skill"] == "clock"
 
+        # A reload that enables a skill adds its button; one that disables it removes it.
+        button = "test_pi1_run_fake-quote"
+        for extra, expected in (
+            (
+                '[skills.fake-quote]\nschedule = "0 18 * * *"\n',
+                {"p": "button", "name": "Run fake-quote"},
+            ),
+            ("", {"p": "button"}),
+        ):
+            mark = ha.mark()
+            cfg.write_text(CONFIG.format(port=broker.port, base=BASE) + extra)
+            assert assistant("reload").returncode == 0
+            discovery = json.loads(ha.wait(DISCOVERY, since=mark, timeout=10))
+            assert expected.items() <= discovery["cmps"][button].items()
+
         # A button press runs the skill (as `trigger` does); the retained press did not.
         time.sleep(1.0)
         assert clock_runs(state_dir) == 0
