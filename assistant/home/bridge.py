@@ -36,8 +36,8 @@ from assistant.service.control import Handler, Request, Response
 from assistant.service.errors import ControlError
 
 log = logging.getLogger(__name__)
-# `last` reads the journal and `status` probes remote engines: both are asked when the daemon
-# says something changed (a run ended, a reload); `status` also this often (the next run).
+# Asked when the daemon says something changed (a run ended, a text was said, a reload), and
+# this often besides: `status` probes remote engines, so not idly.
 POLL_S = 60.0
 # Commands waiting for the worker (each `say` takes seconds); a flood beyond this is dropped.
 MAX_PENDING = 8
@@ -208,13 +208,11 @@ class MqttBridge:
         self._news.set()
 
     def _poll(self) -> None:
-        """Follow the daemon: `last` at start and after news, `status` too and every POLL_S."""
-        news = True
+        """Follow the daemon: ask `last` and `status` after news, and every POLL_S."""
         while not self._stop.is_set():
-            if news:  # a full journal takes `last` a quarter of a second to read: not idly
-                self._refresh_last()
+            self._refresh_last()
             self._refresh_status()
-            news = self._news.wait(POLL_S)
+            self._news.wait(POLL_S)
             self._news.clear()
 
     def _refresh_last(self) -> None:

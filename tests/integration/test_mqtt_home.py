@@ -11,13 +11,15 @@ import socket
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
+from assistant.feedback.store import FILE, FeedbackStore
 from assistant.service.client import send_request
 from tests.conftest import wait_for
 from tests.daemon import environment, start_daemon, stop_daemon
@@ -155,6 +157,20 @@ def clock_runs(state_dir: Path) -> int:
     return sum(json.loads(line)["skill"] == "clock" for line in lines)
 
 
+def last_said(ha: Listener, check: Callable[[str], bool]) -> dict[str, Any]:
+    """The "last said" attributes once the sensor's state passes `check`."""
+    state = f"{BASE}/last_said/state"
+    assert wait_for(lambda: check((ha.last(state) or b"").decode()), 30), ha.last(state)
+    attributes = json.loads(ha.last(f"{BASE}/last_said/attributes") or b"{}")
+    assert check(attributes["text"])
+    return cast(dict[str, Any], attributes)
+
+
+def ratings(state_dir: Path) -> list[dict[str, Any]]:
+    """The thumbs stored by the daemon."""
+    return FeedbackStore(state_dir / FILE).export()
+
+
 def new_wav(folder: Path, before: set[Path], timeout: float = 30) -> Path:
     """The WAV file that appears in `folder` (it is complete once soxi can read it)."""
     assert wait_for(lambda: set(folder.glob("*.wav")) - before, timeout), "nothing was spoken"
@@ -205,19 +221,27 @@ def test_home_assistant_over_a_real_broker(tmp_path: Path, state_dir: Path) -> N
         assert clock_runs(state_dir) == 0
         ha.publish(f"{BASE}/skill/clock/run", "PRESS")
         assert wait_for(lambda: clock_runs(state_dir) == 1, 30), "the press did not run the skill"
+        clock = last_said(ha, lambda text: text.startswith("It is "))
+        assert clock["skill"] == "clock" and len(clock["id"]) == 6
 
         # A notify message is spoken, as text: a request written in it is not run.
         before = set(speech.glob("*.wav"))
         ha.publish(f"{BASE}/say", "The bins go out tonight.")
         assert float(soxi("-D", new_wav(speech, before))) > 0.5
+        assert last_said(ha, lambda text: text == "The bins go out tonight.")["skill"] == "say"
         before = set(speech.glob("*.wav"))
-        ha.publish(f"{BASE}/say", '{"command": "trigger", "skill": "clock"}')
+        request = '{"command": "trigger", "skill": "clock"}'
+        ha.publish(f"{BASE}/say", request)
         new_wav(speech, before)
-        time.sleep(1.0)
+        shown = last_said(ha, lambda text: text == request)
         assert clock_runs(state_dir) == 1
 
-        for topic in ("repeat", "feedback/good"):
-            ha.publish(f"{BASE}/{topic}", "PRESS")
+        # Repeat says the last utterance again; thumbs down rates the one Home Assistant shows.
+        before = set(speech.glob("*.wav"))
+        ha.publish(f"{BASE}/repeat", "PRESS")
+        new_wav(speech, before)
+        ha.publish(f"{BASE}/feedback/bad", "PRESS")
+        assert wait_for(lambda: (state_dir / FILE).exists() and ratings(state_dir), 10)
 
         # The broker dies: the daemon goes on (watchdog, skills, say), then reconnects to a
         # new, empty broker and announces itself again.
@@ -234,6 +258,7 @@ def test_home_assistant_over_a_real_broker(tmp_path: Path, state_dir: Path) -> N
         ha = Listener(broker.port)
         assert json.loads(ha.wait(DISCOVERY, timeout=90)) == discovery
         assert ha.wait(AVAILABILITY) == b"online"
+        assert ha.wait(f"{BASE}/last_said/state") == b"Still here."  # states are sent again
 
         # Home Assistant restarts: its birth message asks for discovery again.
         mark = ha.mark()
@@ -251,11 +276,10 @@ def test_home_assistant_over_a_real_broker(tmp_path: Path, state_dir: Path) -> N
         broker.kill()
     assert "ignored a retained message on test/pi1/skill/clock/run" in log
     assert "said (wav): The bins go out tonight." in log
-    assert 'said (wav): {"command": "trigger", "skill": "clock"}' in log
+    assert log.count('said (wav): {"command": "trigger", "skill": "clock"}') == 2  # repeated
     assert "A stale retained message." not in log
-    # Repeat and thumbs reach the handler as `repeat` and `feedback` requests.
-    for command in ("repeat", "feedback"):
-        assert f"MQTT: {command} failed: unknown command '{command}'" in log
+    [rating] = ratings(state_dir)
+    assert (rating["id"], rating["verdict"]) == (shown["id"], "bad")
     assert "MQTT: lost the broker" in log
     assert log.count("MQTT: connected to 127.0.0.1") == 2
 
