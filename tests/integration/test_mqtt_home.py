@@ -22,7 +22,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from assistant.feedback.store import FILE, FeedbackStore
 from assistant.service.client import send_request
 from tests.conftest import wait_for
-from tests.daemon import environment, start_daemon, stop_daemon
+from tests.daemon import GREETS_WITH_CLOCK, environment, start_daemon, stop_daemon
 from tests.integration.helpers import Systemd, assistant, free_port
 from tests.integration.test_speech import soxi
 
@@ -33,13 +33,10 @@ BASE = "test/pi1"
 DISCOVERY = "homeassistant/device/test_pi1/config"
 AVAILABILITY = f"{BASE}/availability"
 USER = "assistant"
-CONFIG = """
-[assistant]
-greeting = ""
-timezone = "UTC"
-[speech]
-sink = "wav"
-engine = "espeak"
+# The shared base ends in [speech]: these keys add to it.
+CONFIG = (
+    GREETS_WITH_CLOCK
+    + """engine = "espeak"
 quiet_hours = ""
 [service]
 sync_wait_s = 0
@@ -52,6 +49,7 @@ host = "127.0.0.1"
 port = {port}
 base_topic = "{base}"
 """
+)
 
 
 class Broker:
@@ -157,13 +155,17 @@ def clock_runs(state_dir: Path) -> int:
     return sum(json.loads(line)["skill"] == "clock" for line in lines)
 
 
-def last_said(ha: Listener, check: Callable[[str], bool]) -> dict[str, Any]:
-    """The "last said" attributes once the sensor's state passes `check`."""
+def last_said(ha: Listener, check: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    """The "last said" attributes once they pass `check`; the state is their text."""
+
+    def attributes() -> dict[str, Any]:
+        return cast(dict[str, Any], json.loads(ha.last(f"{BASE}/last_said/attributes") or b"{}"))
+
+    assert wait_for(lambda: bool(attributes()) and check(attributes()), 30), attributes()
+    found = attributes()
     state = f"{BASE}/last_said/state"
-    assert wait_for(lambda: check((ha.last(state) or b"").decode()), 30), ha.last(state)
-    attributes = json.loads(ha.last(f"{BASE}/last_said/attributes") or b"{}")
-    assert check(attributes["text"])
-    return cast(dict[str, Any], attributes)
+    assert wait_for(lambda: ha.last(state) == found["text"].encode(), 5), ha.last(state)
+    return found
 
 
 def ratings(state_dir: Path) -> list[dict[str, Any]]:
@@ -218,23 +220,26 @@ def test_home_assistant_over_a_real_broker(tmp_path: Path, state_dir: Path) -> N
 
         # A button press runs the skill (as `trigger` does); the retained press did not.
         time.sleep(1.0)
-        assert clock_runs(state_dir) == 0
+        greeting = last_said(ha, lambda said: said["skill"] == "clock")
+        assert clock_runs(state_dir) == 1 and greeting["text"].startswith("It is ")
         ha.publish(f"{BASE}/skill/clock/run", "PRESS")
-        assert wait_for(lambda: clock_runs(state_dir) == 1, 30), "the press did not run the skill"
-        clock = last_said(ha, lambda text: text.startswith("It is "))
+        assert wait_for(lambda: clock_runs(state_dir) == 2, 30), "the press did not run the skill"
+        clock = last_said(ha, lambda said: said["id"] != greeting["id"])
         assert clock["skill"] == "clock" and len(clock["id"]) == 6
 
         # A notify message is spoken, as text: a request written in it is not run.
         before = set(speech.glob("*.wav"))
         ha.publish(f"{BASE}/say", "The bins go out tonight.")
         assert float(soxi("-D", new_wav(speech, before))) > 0.5
-        assert last_said(ha, lambda text: text == "The bins go out tonight.")["skill"] == "say"
+        assert (
+            last_said(ha, lambda said: said["text"] == "The bins go out tonight.")["skill"] == "say"
+        )
         before = set(speech.glob("*.wav"))
         request = '{"command": "trigger", "skill": "clock"}'
         ha.publish(f"{BASE}/say", request)
         new_wav(speech, before)
-        shown = last_said(ha, lambda text: text == request)
-        assert clock_runs(state_dir) == 1
+        shown = last_said(ha, lambda said: said["text"] == request)
+        assert clock_runs(state_dir) == 2
 
         # Repeat says the last utterance again; thumbs down rates the one Home Assistant shows.
         before = set(speech.glob("*.wav"))
