@@ -20,6 +20,7 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from assistant.feedback.store import FILE, FeedbackStore
+from assistant.home.bridge import MAX_PENDING
 from assistant.service.client import send_request
 from tests.conftest import wait_for
 from tests.daemon import GREETS_WITH_CLOCK, environment, start_daemon, stop_daemon
@@ -166,6 +167,12 @@ def last_said(ha: Listener, check: Callable[[dict[str, Any]], bool]) -> dict[str
     state = f"{BASE}/last_said/state"
     assert wait_for(lambda: ha.last(state) == found["text"].encode(), 5), ha.last(state)
     return found
+
+
+def flood_said(run_dir: Path) -> int:
+    """How many "Message N." texts the daemon has said."""
+    last = send_request(run_dir / "control.sock", {"command": "last", "n": 100})
+    return sum(u["text"].startswith("Message ") for u in last["utterances"])
 
 
 def ratings(state_dir: Path) -> list[dict[str, Any]]:
@@ -337,9 +344,20 @@ def test_no_broker_at_start_then_a_crash(tmp_path: Path, state_dir: Path) -> Non
         ha = Listener(broker.port, password="s3cret pass")
         assert json.loads(ha.wait(DISCOVERY, timeout=90))["cmps"]
         assert ha.wait(AVAILABILITY) == b"online"
+
+        # A flood of notify messages: a few wait their turn, the rest are dropped.
+        for n in range(40):
+            ha.publish(f"{BASE}/say", f"Message {n}.")
+        counts = [-1]
+        while counts[-1] != (count := flood_said(run_dir)):  # until speech stops
+            counts.append(count)
+            time.sleep(1.5)
+        assert MAX_PENDING <= count < 40, counts
+
         proc.kill()
-        proc.communicate(timeout=10)
+        _out, log = proc.communicate(timeout=10)
         assert wait_for(lambda: ha is not None and ha.last(AVAILABILITY) == b"offline", 30)
+        assert "MQTT: busy; dropped a say request" in log
     finally:
         if proc.poll() is None:
             stop_daemon(proc)
