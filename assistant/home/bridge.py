@@ -1,10 +1,10 @@
 """The MQTT bridge: Home Assistant's buttons and notify messages become daemon requests, and the
 daemon's answers become retained sensor states. A thin client of the request handler.
 
-Nothing here runs on a daemon thread: paho's network thread connects (with backoff) and
-receives, one worker thread carries commands to the handler, one poller thread asks `last` and
-`status`. Publishing only queues bytes, so a broker that is down or flapping never holds up a
-skill, a `say` or the watchdog.
+Nothing here runs on the daemon's own threads (its loop, the scheduler, a skill's run): paho's
+network thread connects (with backoff) and receives, one worker thread carries commands to the
+handler, one poller thread asks `last` and `status`. Publishing only queues bytes, so a broker
+that is down or flapping never holds up a skill, a `say` or the watchdog.
 """
 
 from __future__ import annotations
