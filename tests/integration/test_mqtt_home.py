@@ -75,6 +75,7 @@ class Broker:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
+        assert Path(MOSQUITTO).exists(), "no mosquitto: `make test` installs it (system-deps)"
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen([MOSQUITTO, "-c", str(self.conf)], stderr=log)
         assert wait_for(self._listening, 10), "mosquitto did not start"
