@@ -30,10 +30,12 @@ from assistant.skillconfig import SkillPlan, configure_skills
 from assistant.speech.base import Speaker
 from assistant.speech.build import build_worker_speaker
 from assistant.speech.voices import VOICES_DIR
+from assistant.web.settings import web_problems
 
 if TYPE_CHECKING:
     from assistant.home.bridge import MqttBridge
     from assistant.service.control import Handler
+    from assistant.web.server import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,7 @@ def load_checked(path: Path | None) -> tuple[Config, Registry, SkillPlan]:
     registry = load_registry()
     plan = configure_skills(config, registry)
     problems += plan.problems + plan.missing + greeting_problems(config, registry)
+    problems += web_problems(config.web, os.environ)
     if problems:
         where = f"{path}: " if path else ""
         raise ConfigError([where + line for line in problems])
@@ -239,6 +242,16 @@ def build_mqtt(config: Config, handle: Handler) -> MqttBridge | None:
 
     password = os.environ.get(config.mqtt.password_env, "") if config.mqtt.password_env else ""
     return start_bridge(config.mqtt, handle, password)
+
+
+def build_web(config: Config, handle: Handler) -> WebServer | None:
+    """The web page, serving, when `[web] enabled` (its login token from the env); None when
+    it is off or its port cannot be bound."""
+    if not config.web.enabled:
+        return None
+    from assistant.web.server import start_web  # bottle and waitress are loaded only for it
+
+    return start_web(config.web, handle, config.web.token(os.environ))
 
 
 def quiet_text() -> TextIO:

@@ -22,6 +22,7 @@ from assistant.retrieval.settings import RetrievalSection
 from assistant.section import Section
 from assistant.service.settings import ServiceSection
 from assistant.speech.settings import SpeechSection
+from assistant.web.settings import WebSection
 
 REPO_CONFIG = Path(__file__).resolve().parent.parent / "config" / "assistant.toml"
 
@@ -76,6 +77,7 @@ class Config(Section):
     retrieval: RetrievalSection = RetrievalSection()
     service: ServiceSection = ServiceSection()
     mqtt: MqttSection = MqttSection()
+    web: WebSection = WebSection()
     skills: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     @field_validator("skills")

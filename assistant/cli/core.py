@@ -33,7 +33,7 @@ def _app(args: argparse.Namespace, *, text_out: Any = None) -> App:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Start the daemon in the foreground."""
-    from assistant.app import build_feedback_hook, build_mqtt, rebuild_app
+    from assistant.app import build_feedback_hook, build_mqtt, build_web, rebuild_app
     from assistant.service.daemon import run_daemon
     from assistant.service.lock import daemon_lock
 
@@ -43,7 +43,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         with daemon_lock(app.state_dir):  # a second daemon stops here, having started nothing
             return run_daemon(
-                app, rebuild_app, on_feedback=build_feedback_hook(app), surfaces=(build_mqtt,)
+                app,
+                rebuild_app,
+                on_feedback=build_feedback_hook(app),
+                surfaces=(build_mqtt, build_web),
             )
     finally:
         app.close()

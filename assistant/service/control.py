@@ -151,13 +151,19 @@ class ControlServer:
         except ControlError as exc:
             log.warning("control socket: bad request from pid %d: %s", pid, exc)
             return _error(str(exc))
-        try:
-            return self.handle(request)
-        except ControlError as exc:
-            return _error(str(exc))
-        except Exception as exc:  # one bad request never takes the daemon down
-            log.exception("control socket: %s failed", request.get("command"))
-            return _error(f"internal error: {exc!r}")
+        return answer(self.handle, request)
+
+
+def answer(handle: Handler, request: Request) -> Response:
+    """`handle`'s answer to `request`, or an error response: a bad request, or a bug in its
+    handling, never reaches the caller's thread as an exception."""
+    try:
+        return handle(request)
+    except ControlError as exc:
+        return _error(str(exc))
+    except Exception as exc:  # one bad request never takes the daemon down
+        log.exception("%s request failed", request.get("command"))
+        return _error(f"internal error: {exc!r}")
 
 
 def parse_request(raw: bytes) -> Request:
