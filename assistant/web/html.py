@@ -7,6 +7,8 @@ import hashlib
 import html
 from typing import Any
 
+from assistant.web.sessions import Flash
+
 STYLE = """
 body{font:16px/1.45 system-ui,sans-serif;margin:0;background:#f6f5f2;color:#222}
 header{background:#2d4a3e;color:#fff;padding:.6em 1em;display:flex;flex-wrap:wrap;gap:1em;
@@ -56,12 +58,15 @@ def post_form(action: str, csrf: str, button: str, fields: dict[str, str], css: 
     )
 
 
-def page(title: str, path: str, body: str, *, flash: str = "", nav: bool = True) -> str:
+def page(title: str, path: str, body: str, *, flash: Flash | None = None, nav: bool = True) -> str:
     """A whole page: the header with the navigation, a message if any, then `body`."""
     links = "".join(
         f'<a href="{href}"{" class=on" if href == path else ""}>{name}</a>' for href, name in PAGES
     )
-    message = f'<p class="flash">{e(flash)}</p>' if flash else ""
+    message = ""
+    if flash is not None:
+        message = f'<p class="flash{" error" if flash.bad else ""}">{e(flash.text)}</p>'
+
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         '<meta name="viewport" content="width=device-width,initial-scale=1">'

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from assistant.service.api import MAX_SAY_CHARS
 from assistant.web.html import e, failure, page, post_form
+from assistant.web.sessions import Flash
 
 Response = dict[str, Any]
 
@@ -57,7 +58,7 @@ def utterance_card(u: dict[str, Any], csrf: str) -> str:
     )
 
 
-def today_page(answer: Response, csrf: str, flash: str) -> str:
+def today_page(answer: Response, csrf: str, flash: Flash | None) -> str:
     """Today's utterances, newest first, each with its sources and buttons."""
     if not answer.get("ok"):
         return page("Today", "/", failure(answer), flash=flash)
@@ -66,7 +67,7 @@ def today_page(answer: Response, csrf: str, flash: str) -> str:
     return page("Today", "/", cards or "<p>Nothing said yet today.</p>", flash=flash)
 
 
-def schedule_page(status: Response, csrf: str, flash: str) -> str:
+def schedule_page(status: Response, csrf: str, flash: Flash | None) -> str:
     """The next run of each scheduled skill, its last outcome, and a "run now" button."""
     if not status.get("ok"):
         return page("Schedule", "/schedule", failure(status), flash=flash)
@@ -85,7 +86,7 @@ def schedule_page(status: Response, csrf: str, flash: str) -> str:
     return page("Schedule", "/schedule", table if rows else "<p>No skills.</p>", flash=flash)
 
 
-def say_page(csrf: str, flash: str) -> str:
+def say_page(csrf: str, flash: Flash | None) -> str:
     """A box whose text the assistant speaks (as it is: text is never a command)."""
     form = (
         '<form method="post" action="/say" class="card">'
@@ -126,7 +127,7 @@ def _errors(status: Response) -> list[tuple[str, str]]:
     return rows
 
 
-def status_page(status: Response, flash: str) -> str:
+def status_page(status: Response, flash: Flash | None) -> str:
     """Uptime, the clock, memory, health and the last errors."""
     if not status.get("ok"):
         return page("Status", "/status", failure(status), flash=flash)
@@ -134,8 +135,9 @@ def status_page(status: Response, flash: str) -> str:
     sync = "synchronised" if clock.get("synchronized") else "NOT synchronised"
     if clock.get("holding"):
         sync += f"; scheduled runs wait up to {clock.get('hold_left_s')} s for it"
+    since = when(status.get("started", ""), "%a %d %b %H:%M")
     facts = [
-        ("Up for", f"{_uptime(status.get('uptime_s', 0))} (since {status.get('started')})"),
+        ("Up for", f"{_uptime(status.get('uptime_s', 0))}, since {since}"),
         ("Clock", f"{sync}, {status.get('timezone')}"),
         ("Memory", _memory(status)),
         ("Health", "healthy" if status.get("healthy") else f"unhealthy: {status.get('problem')}"),
@@ -156,4 +158,6 @@ def login_page(csrf: str, error: str = "") -> str:
         '<label>Token <input type="password" name="token" autocomplete="current-password" '
         'required autofocus></label><p><button class="go">Log in</button></p></form>'
     )
-    return page("Log in", "/login", form, flash=error, nav=False)
+    return page(
+        "Log in", "/login", form, flash=Flash(error, bad=True) if error else None, nav=False
+    )

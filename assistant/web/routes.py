@@ -11,7 +11,7 @@ import bottle
 from assistant.service.control import Handler, Response, answer
 from assistant.web import pages
 from assistant.web.html import CSP, e, page
-from assistant.web.sessions import IDLE_S, Session, Sessions
+from assistant.web.sessions import IDLE_S, Flash, Session, Sessions
 from assistant.web.settings import is_loopback
 
 COOKIE = "assistant_session"
@@ -114,7 +114,7 @@ def build_web_app(handle: Handler, sessions: Sessions) -> bottle.Bottle:
     view("/say", lambda s: pages.say_page(s.csrf, s.take_flash()))
     view("/status", lambda s: pages.status_page(ask("status"), s.take_flash()))
 
-    def action(path: str, back: str, act: Callable[[], str]) -> None:
+    def action(path: str, back: str, act: Callable[[], Flash]) -> None:
         def run() -> None:
             session = guard.post()
             session.flash = act()
@@ -130,15 +130,15 @@ def build_web_app(handle: Handler, sessions: Sessions) -> bottle.Bottle:
     return app
 
 
-def said(response: Response) -> str:
+def said(response: Response) -> Flash:
     """The message a POST leaves for the next page."""
     if not response.get("ok"):
-        return f"Could not do that: {response.get('error') or 'failed'}"
+        return Flash(f"Could not do that: {response.get('error') or 'failed'}", bad=True)
     if "verdict" in response:
-        return f"Thanks: marked {response['verdict']}."
+        return Flash(f"Thanks: marked {response['verdict']}.")
     if response.get("queued"):
-        return f"Started {response.get('skill')}."
-    return f"Said: {response.get('text', '')}"
+        return Flash(f"Started {response.get('skill')}.")
+    return Flash(f"Said: {response.get('text', '')}")
 
 
 def add_login(app: bottle.Bottle, sessions: Sessions) -> None:

@@ -9,9 +9,17 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 MAX_SESSIONS = 64
 IDLE_S = 7 * 24 * 3600.0
+
+
+class Flash(NamedTuple):
+    """A message for the next page: what a POST did, or why it did not (`bad`)."""
+
+    text: str
+    bad: bool = False
 
 
 @dataclass
@@ -21,17 +29,17 @@ class Session:
     sid: str
     authed: bool
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
-    flash: str = ""
+    flash: Flash | None = None
     seen: float = 0.0
 
     def csrf_ok(self, given: str) -> bool:
         """True when a form carried this session's CSRF token."""
         return bool(given) and hmac.compare_digest(given.encode(), self.csrf.encode())
 
-    def take_flash(self) -> str:
+    def take_flash(self) -> Flash | None:
         """The message left by the last POST, once."""
-        text, self.flash = self.flash, ""
-        return text
+        message, self.flash = self.flash, None
+        return message
 
 
 class Sessions:
