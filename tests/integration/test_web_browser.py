@@ -218,7 +218,12 @@ def test_run_now_runs_the_skill(daemon: Daemon, browser: WebDriver, shots: Path)
     assert "08:00" in row.text
     press(browser, row.find_element(By.TAG_NAME, "button"))
     assert flash(browser) == "Started clock."
-    assert wait_for(lambda: daemon.ask("status")["last_runs"]["clock"]["started"] != before, 30)
+
+    def done() -> bool:
+        now = daemon.ask("status")
+        return now["last_runs"]["clock"]["started"] != before and not now["running"]
+
+    assert wait_for(done, 30), "the skill did not run"
     assert daemon.ask("status")["last_runs"]["clock"]["outcome"] == "ok"
     shot(browser, "schedule", shots)
 
