@@ -129,6 +129,23 @@ def cmd_bench_ontime(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_web(args: argparse.Namespace) -> int:
+    """What the web page costs the daemon in resident memory."""
+    from assistant.bench.web import run_bench
+
+    result = run_bench(runs=args.runs)
+    if args.json:
+        _print_json(result)
+        return 0
+    for way in ("off", "on", "cost"):
+        part = result[way]
+        print(
+            f"web {way:<4} RSS {part['rss_mb']:>6.1f} MiB  anonymous {part['anon_mb']:>6.1f} MiB"
+            f"  file-backed {part['file_mb']:>6.1f} MiB"
+        )
+    return 0
+
+
 def register(commands: Commands) -> None:
     """Add this area's subcommands."""
     p = commands.add("trigger", cmd_trigger, "run a skill now in the running daemon")
@@ -152,3 +169,8 @@ def register(commands: Commands) -> None:
         "--ahead-s", type=float, default=None, help="how early precompute starts (default: learned)"
     )
     p.add_argument("--tok-s", type=float, default=15.0, help="the model's pace (a Pi 4: 15)")
+    p = commands.group("bench", "benchmarks").add(
+        "web", cmd_bench_web, "the web page's memory cost: the daemon with [web] off and on"
+    )
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--runs", type=int, default=3, help="daemon starts each way (median)")

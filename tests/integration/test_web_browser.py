@@ -24,6 +24,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.wait import WebDriverWait
 
+from assistant.bench.web import run_bench
 from assistant.service.api import COMMANDS
 from assistant.service.client import send_request
 from assistant.web.routes import COOKIE
@@ -278,3 +279,9 @@ def test_a_page_open_to_the_network_needs_a_token(tmp_path: Path) -> None:
     done = assistant("check-config", str(cfg), check=False)
     assert done.returncode == 1
     assert "web.listen: '0.0.0.0' is reachable from other machines" in done.stderr
+
+
+def test_bench_web_measures_what_the_page_costs() -> None:
+    result = run_bench(runs=1, views=2)
+    assert result["on"]["rss_mb"] > result["off"]["rss_mb"] > 20
+    assert 0 < result["cost"]["anon_mb"] < 20
