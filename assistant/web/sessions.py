@@ -42,23 +42,17 @@ class Session:
         return message
 
 
+@dataclass
 class Sessions:
     """A bounded, thread-safe table of sessions; the least recently seen go first."""
 
-    def __init__(
-        self,
-        token: str,
-        *,
-        limit: int = MAX_SESSIONS,
-        idle_s: float = IDLE_S,
-        monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.token = token
-        self.limit = limit
-        self.idle_s = idle_s
-        self.monotonic = monotonic
-        self._table: OrderedDict[str, Session] = OrderedDict()
-        self._lock = threading.Lock()
+    # The login token; "" lets every browser in (allowed on loopback only).
+    token: str = field(repr=False)
+    limit: int = MAX_SESSIONS
+    idle_s: float = IDLE_S
+    monotonic: Callable[[], float] = time.monotonic
+    _table: OrderedDict[str, Session] = field(default_factory=OrderedDict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def open(self) -> bool:
