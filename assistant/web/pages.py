@@ -47,9 +47,9 @@ def utterance_card(u: dict[str, Any], csrf: str) -> str:
     listing = f'<ul class="src">{"".join(map(source_item, sources))}</ul>' if sources else ""
     buttons = " ".join(
         [
-            post_form("/feedback", csrf, "👍 good", {"id": uid, "verdict": "good"}),
-            post_form("/feedback", csrf, "👎 bad", {"id": uid, "verdict": "bad"}),
-            post_form("/repeat", csrf, "🔁 repeat", {"id": uid}),
+            post_form("/feedback", csrf, "✓ good", {"id": uid, "verdict": "good"}),
+            post_form("/feedback", csrf, "✗ bad", {"id": uid, "verdict": "bad"}),
+            post_form("/repeat", csrf, "↻ repeat", {"id": uid}),
         ]
     )
     return (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -261,7 +262,7 @@ def test_a_post_without_the_csrf_token_is_refused(daemon: Daemon, browser: WebDr
 
 
 @needs_last
-def test_today_shows_what_was_said_and_takes_a_thumbs_up(
+def test_today_shows_what_was_said_takes_a_thumbs_up_and_repeats(
     daemon: Daemon, browser: WebDriver, shots: Path
 ) -> None:
     newest = daemon.ask("last", n=1)["utterances"][0]
@@ -270,6 +271,17 @@ def test_today_shows_what_was_said_and_takes_a_thumbs_up(
     assert newest["text"] in card.text and newest["skill"] in card.text
     press(browser, card.find_element(By.XPATH, ".//button[contains(., 'good')]"))
     assert flash(browser) == "Thanks: marked good."
+    exported = subprocess.run(
+        [str(BIN), "feedback", "export"], env=daemon.env, capture_output=True, text=True, check=True
+    )
+    ratings = [json.loads(line) for line in exported.stdout.splitlines()]
+    assert [(r["id"], r["verdict"]) for r in ratings] == [(newest["id"], "good")]
+
+    wavs = len(daemon.wavs())
+    card = browser.find_element(By.ID, f"u-{newest['id']}")
+    press(browser, card.find_element(By.XPATH, ".//button[contains(., 'repeat')]"))
+    assert flash(browser) == f"Said: {newest['text']}"
+    assert len(daemon.wavs()) == wavs + 1
     shot(browser, "today", shots)
 
 
