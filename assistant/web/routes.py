@@ -127,6 +127,8 @@ def build_web_app(handle: Handler, sessions: Sessions) -> bottle.Bottle:
     action("/run", "/schedule", lambda: said(ask("trigger", skill=field("skill"), wait=False)))
     action("/say", "/say", lambda: said(ask("say", text=field("text"))))
     add_login(app, sessions)
+    for status, title in ((404, "Not found"), (405, "Not allowed"), (500, "Internal error")):
+        app.error_handler[status] = lambda _err, title=title: page(title, "", "")
     return app
 
 

@@ -10,6 +10,9 @@ from pydantic import Field
 from assistant.section import Section
 
 LOOPBACK_NAMES = frozenset({"localhost", "ip6-localhost"})
+# A token that guards a page on the network must not be guessable by trying (nothing slows
+# down a guesser but the token's length).
+MIN_TOKEN_CHARS = 16
 
 
 class WebSection(Section):
@@ -40,9 +43,15 @@ def is_loopback(host: str) -> bool:
 
 
 def web_problems(section: WebSection, environ: Mapping[str, str]) -> list[str]:
-    """Refuse a page reachable from the network without a token."""
-    if not section.enabled or is_loopback(section.listen) or section.token(environ):
+    """Refuse a page reachable from the network without a long enough token."""
+    token = section.token(environ)
+    if not section.enabled or is_loopback(section.listen) or len(token) >= MIN_TOKEN_CHARS:
         return []
+    if token:
+        return [
+            f"web.token_env: the token in {section.token_env} is too short for a page on the "
+            f"network ({len(token)} characters; at least {MIN_TOKEN_CHARS})"
+        ]
     return [
         f"web.listen: {section.listen!r} is reachable from other machines, so a login token "
         f"is required: set the environment variable {section.token_env} (web.token_env)"

@@ -86,7 +86,11 @@ def test_only_loopback_may_go_without_a_token() -> None:
         "required: set the environment variable PAGE_TOKEN (web.token_env)"
     ]
     assert web_problems(wide, {"PAGE_TOKEN": "  "}) != []
-    assert web_problems(wide, {"PAGE_TOKEN": "s3cret"}) == []
+    assert web_problems(wide, {"PAGE_TOKEN": "s3cret"}) == [
+        "web.token_env: the token in PAGE_TOKEN is too short for a page on the network "
+        "(6 characters; at least 16)"
+    ]
+    assert web_problems(wide, {"PAGE_TOKEN": "x" * 16}) == []
     assert web_problems(WebSection(), {}) == []
     assert web_problems(WebSection(listen="0.0.0.0", enabled=False), {}) == []
 
@@ -157,6 +161,8 @@ def test_posts_need_the_session_csrf_token() -> None:
 def test_without_a_token_only_loopback_names_are_served(host: str) -> None:
     browser = Browser(build_web_app(FakeDaemon(), Sessions("")), host=host)
     assert browser.go("GET", "/")[0] == 403
+    status, page = Browser(browser.app).go("GET", "/nope")
+    assert status == 404 and "<h1>Not found</h1>" in page
 
 
 def test_with_a_token_every_page_wants_the_login() -> None:
