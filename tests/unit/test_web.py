@@ -12,6 +12,7 @@ from wsgiref.util import setup_testing_defaults
 import pytest
 
 from assistant.service.errors import ControlError
+from assistant.web.html import CSP
 from assistant.web.pages import status_page, today_page
 from assistant.web.routes import COOKIE, build_web_app
 from assistant.web.sessions import Sessions
@@ -65,6 +66,7 @@ class Browser:
 
         text = b"".join(self.app(environ, start)).decode()
         assert answer["status"] != 500, environ["wsgi.errors"].getvalue()
+        assert ("Content-Security-Policy", CSP) in answer["headers"]  # on every answer
         for name, value in answer["headers"]:
             if name == "Set-Cookie":
                 self.cookie = f"{COOKIE}={SimpleCookie(value)[COOKIE].value}"
