@@ -19,6 +19,7 @@ nav a.on{color:#fff;border-bottom:2px solid #fff}
 main{max-width:46em;margin:0 auto;padding:1em}
 .card{background:#fff;border:1px solid #ddd;border-radius:8px;padding:.8em 1em;margin:.8em 0}
 .meta{color:#666;font-size:.85em}
+.said,.flash{white-space:pre-line}
 .flash{background:#e7f3ea;border:1px solid #9cc7a8;border-radius:6px;padding:.5em .8em}
 .error{background:#fbeaea;border-color:#d9a0a0}
 ul.src{margin:.4em 0 .2em 1.2em;padding:0;font-size:.9em}

@@ -52,10 +52,9 @@ def utterance_card(u: dict[str, Any], csrf: str) -> str:
             post_form("/repeat", csrf, "↻ repeat", {"id": uid}),
         ]
     )
-    return (
-        f'<div class="card" id="u-{e(uid)}"><div class="meta">{e(when(u.get("time", "")))} · '
-        f"{e(u.get('skill', ''))}</div><p>{e(u.get('text', ''))}</p>{listing}{buttons}</div>"
-    )
+    meta = f"<div class=meta>{e(when(u.get('time', '')))} · {e(u.get('skill', ''))}</div>"
+    said = f"<p class=said>{e(u.get('text', ''))}</p>"  # one line per piece, as spoken
+    return f'<div class="card" id="u-{e(uid)}">{meta}{said}{listing}{buttons}</div>'
 
 
 def today_page(answer: Response, csrf: str, flash: Flash | None) -> str:

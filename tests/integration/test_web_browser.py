@@ -49,7 +49,15 @@ token_env = "TEST_WEB_TOKEN"
 [skills.clock]
 schedule = "0 8 * * *"
 use_llm = false
+[skills.seuss-news]
+schedule = "0 12 * * *"
+use_llm = false
+max_headlines = 4
+feeds = [{{ url = "{feeds}/bbc.rss", name = "the BBC" }}, "{feeds}/hostile.rss"]
 """
+FEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
+# A phone-sized window; the window is what headless chromium counts, the page gets less.
+WIDTH, HEIGHT, CHROME_PX = 560, 760, 143
 needs_last = pytest.mark.skipif(
     "last" not in COMMANDS, reason="the daemon has no `last`/`feedback` requests yet (issue 15)"
 )
@@ -63,7 +71,7 @@ class Daemon:
         self.sock = root / "run" / "control.sock"
         self.base = f"http://127.0.0.1:{free_port()}"
         cfg = root / "a.toml"
-        cfg.write_text(CONFIG.format(port=self.base.rsplit(":", 1)[1]))
+        cfg.write_text(CONFIG.format(port=self.base.rsplit(":", 1)[1], feeds=FEEDS))
         self.env = os.environ | {
             "ASSISTANT_STATE_DIR": str(self.state),
             "ASSISTANT_RUNTIME_DIR": str(root / "run"),
@@ -135,7 +143,7 @@ def browser() -> Iterator[WebDriver]:
     options.binary_location = shutil.which("chromium") or ""
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
         options.add_argument(arg)
-    options.add_argument("--window-size=560,760")
+    options.add_argument(f"--window-size={WIDTH},{HEIGHT}")
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
     try:
@@ -180,7 +188,10 @@ def shot(driver: WebDriver, name: str, where: Path) -> None:
         e["message"] for e in driver.get_log("browser") if "Content Security" in e["message"]
     ]
     assert refused == []
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(WIDTH, max(HEIGHT, height + CHROME_PX))  # the whole page
     assert driver.save_screenshot(str(where / f"web-{name}.png"))
+    driver.set_window_size(WIDTH, HEIGHT)
 
 
 def test_a_wrong_token_is_refused_and_the_right_one_lets_in(
@@ -259,6 +270,26 @@ def test_a_post_without_the_csrf_token_is_refused(daemon: Daemon, browser: WebDr
     # The same request with the token goes through (303, then the page): only it was missing.
     assert daemon.post("/say", {"text": "With the token.", "csrf": csrf}, cookie) == 200
     assert len(daemon.wavs()) == wavs + 1
+
+
+@needs_last
+def test_headlines_of_a_hostile_feed_show_as_text_with_their_sources(
+    daemon: Daemon, browser: WebDriver
+) -> None:
+    ran = daemon.ask("trigger", skill="seuss-news", wait=True)
+    assert ran["ok"], ran
+    newest = daemon.ask("last", n=1)["utterances"][0]
+    assert newest["skill"] == "seuss-news"
+    open_page(browser, daemon, "/")
+    card = browser.find_element(By.ID, f"u-{newest['id']}")
+    items = card.find_elements(By.CSS_SELECTOR, "ul.src li")
+    assert len(items) == len(newest["sources"]) > 1
+    for item, source in zip(items, newest["sources"], strict=True):
+        assert item.text.startswith(" ".join(source["title"].split()))
+    links = [a.get_attribute("href") or "" for a in card.find_elements(By.TAG_NAME, "a")]
+    assert links and all(link.startswith("https://") for link in links)
+    # The feed's markup arrives as text: no element of it made it into the page.
+    assert browser.find_elements(By.CSS_SELECTOR, "main script, main img, main i, main b") == []
 
 
 @needs_last
