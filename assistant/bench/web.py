@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,12 +42,19 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _wait_for(path: Path, proc: subprocess.Popen[bytes]) -> None:
+def _wait_for(up: Callable[[], bool], proc: subprocess.Popen[bytes]) -> None:
+    """Wait until `up()` says the daemon answers; raise RuntimeError when it died or hangs."""
     deadline = time.monotonic() + START_S
-    while not path.exists():
+    while not up():
         if proc.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"the daemon did not start (exit code {proc.poll()})")
         time.sleep(0.1)
+
+
+def _listening(port: int) -> bool:
+    """True when something accepts connections on 127.0.0.1:`port`."""
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def one_daemon(enabled: bool, views: int) -> dict[str, float]:
@@ -66,7 +74,8 @@ def one_daemon(enabled: bool, views: int) -> dict[str, float]:
         proc = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
         try:
             sock = root / "run" / SOCKET_NAME
-            _wait_for(sock, proc)
+            # The page starts after the control socket: wait for the one that is asked.
+            _wait_for(lambda: _listening(port) if enabled else sock.exists(), proc)
             for _ in range(views):
                 send_request(sock, {"command": "status"})
                 for page in PAGES if enabled else ():
