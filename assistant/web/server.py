@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 THREADS = 4
 MAX_CONNECTIONS = 32
 IDLE_CONNECTION_S = 30
-STOP_WAIT_S = 2.0
+STOP_WAIT_S = 1.0  # within the daemon's 5 s to stop, beside the runs' 3 s
 
 
 class WebServer:
