@@ -30,6 +30,7 @@ from assistant.service.api import COMMANDS
 from assistant.service.client import send_request
 from assistant.web.routes import COOKIE
 from tests.conftest import wait_for
+from tests.daemon import GREETS_WITH_CLOCK
 from tests.integration.helpers import BIN, assistant, free_port
 from tests.integration.test_speech import seconds
 
@@ -37,24 +38,20 @@ pytestmark = pytest.mark.slow
 # Where the screenshots go: WEB_SCREENSHOTS=docs refreshes the ones in docs/ (docs/web.md).
 SHOTS = os.environ.get("WEB_SCREENSHOTS", "")
 TOKEN = "correct horse battery staple"
-CONFIG = """
-[assistant]
-greeting = "clock"
-timezone = "UTC"
-[speech]
-sink = "wav"
+# The clock at 08:00, and headlines read plainly from a tidy feed and a hostile one at noon.
+CONFIG = (
+    GREETS_WITH_CLOCK
+    + """
 [web]
 port = {port}
 token_env = "TEST_WEB_TOKEN"
-[skills.clock]
-schedule = "0 8 * * *"
-use_llm = false
-[skills.seuss-news]
-schedule = "0 12 * * *"
-use_llm = false
-max_headlines = 4
-feeds = [{{ url = "{feeds}/bbc.rss", name = "the BBC" }}, "{feeds}/hostile.rss"]
+[skills]
+clock = {{ schedule = "0 8 * * *", use_llm = false }}
+seuss-news = {{ schedule = "0 12 * * *", use_llm = false, max_headlines = 4, feeds = [
+    {{ url = "{feeds}/bbc.rss", name = "the BBC" }}, "{feeds}/hostile.rss"
+] }}
 """
+)
 FEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
 # A phone-sized window; the window is what headless chromium counts, the page gets less.
 WIDTH, HEIGHT, CHROME_PX = 560, 760, 143
