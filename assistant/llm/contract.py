@@ -247,7 +247,7 @@ def generate_checked(
     opts = options or GenerateOptions()
     sample = sampler or (lambda o: llm.generate(prompt, o))
     base_seed = opts.seed or 0
-    out = Outcome(text="", attempts=0, fallback=True, input=input, model=llm.name)
+    out = Outcome(text="", attempts=0, fallback=True, input=input)
     collected = _collected.get()
     if collected is not None:  # the same object: what the loop fills in, the runner sees
         collected.append(out)
@@ -272,6 +272,7 @@ def generate_checked(
                  text)  # fmt: skip
         if sum(c.passed for c in out.candidates) >= contract.enough:
             break
+    out.model = llm.name  # after sampling: a cascade names the engine that answered
     passing = [c for c in out.candidates if c.passed]
     if passing:
         best = max(passing, key=lambda c: c.score)  # max keeps the first of equal scores
