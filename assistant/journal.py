@@ -58,6 +58,10 @@ class RunRecord:
         """When it was heard (first audio), else when the run started."""
         return self.first_audio or self.started
 
+    # True when the scheduled second came before the prepared reply was complete, so the parts
+    # ready were spoken then and the rest as it was made.
+    streamed: bool = False
+
 
 _TYPES: dict[str, type | tuple[type, ...]] = {
     "skill": str,
@@ -80,6 +84,7 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
     "scores": dict,
     "attempts": int,
     "pieces": list,
+    "streamed": bool,
 }
 
 

@@ -3,8 +3,10 @@
 A skill that opts in (`precompute = True`, or `[skills.<name>] precompute = true`) gets two
 jobs: `<name>.prepare` fires ahead of the scheduled time by an estimate learned from the run
 journal, warms the model, runs the skill (its clock tells the scheduled time) and holds the
-reply; `<name>` fires at the scheduled time and speaks what was prepared. Late preparation is
-spoken as soon as it is ready; a reply held longer than the freshness limit is made again.
+reply; `<name>` fires at the scheduled time and speaks what was prepared. When preparation is
+late, the parts the skill has finished (`ctx.draft`: the briefing's greeting, clock, first
+headlines) are spoken at the second and the rest as it is made; a skill that says nothing in
+parts is spoken as soon as it is ready. A reply held past the freshness limit is made again.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,10 +24,12 @@ from apscheduler.triggers.base import BaseTrigger
 
 from assistant.clock import Clock, FixedClock
 from assistant.cron import build_trigger, fire_times
+from assistant.draft import Draft
 from assistant.journal import Journal, RunRecord
 from assistant.llm.base import LLM
 from assistant.runner import Runner, RunResult
 from assistant.service.settings import ServiceSection
+from assistant.skill import Reply
 
 log = logging.getLogger(__name__)
 PREPARE_SUFFIX = ".prepare"
@@ -94,6 +98,8 @@ class Prepared:
     done: threading.Event = field(default_factory=threading.Event)
     result: RunResult | None = None
     ready: datetime | None = None
+    # The parts finished so far, spoken at the scheduled second if the whole is not ready.
+    draft: Draft = field(default_factory=Draft)
 
 
 def warm_engine(llm: LLM) -> None:
@@ -177,26 +183,30 @@ class Precomputer:
                 log.warning("precompute %s: warming the model failed: %s", name, exc)
             warm_ms = round((time.monotonic() - t0) * 1000, 1)
             told = FixedClock(due, self.clock.tz, synchronized=self.clock.synchronized())
-            result = self.runner.produce(name, told)
+            result = self.runner.produce(name, told, entry.draft)
             result.timings["warm_ms"] = warm_ms
             entry.result, entry.ready = result, self.clock.now()
             log.info("precompute %s for %s: %s", name, due.isoformat(), result.outcome)
         finally:
+            entry.draft.close()
             entry.done.set()
         return entry
 
     def at_time(self, name: str, due: datetime | None = None) -> RunResult:
-        """The scheduled moment: speak the prepared reply (waiting for it if late), or run now
-        when nothing usable was prepared."""
+        """The scheduled moment: speak the prepared reply; when it is late, what is ready and
+        then the rest as it is made (or all of it once ready, for a skill without parts); run
+        now when nothing usable was prepared."""
         due = due or self._due_now(name)
         entry = self._take(name, due)
         if entry is None:
             return self._run_now(name, due)
         configured = self.runner.plan.get(name)
-        limit = configured.settings.timeout_s if configured else 120.0
+        limit = configured.settings.timeout_s + 5 if configured else 125.0
         if not entry.done.is_set():
-            log.warning("precompute %s: not ready at the scheduled time; speaking when it is", name)
-            entry.done.wait(limit + 5)
+            log.warning("precompute %s: not ready at the scheduled time", name)
+            if entry.draft.wait_any(limit) and not entry.done.is_set():
+                return self._stream_late(name, due, entry, limit)
+            entry.done.wait(limit)
         result, ready = entry.result, entry.ready
         if result is None or ready is None or not result.ok:
             log.warning("precompute %s: preparation failed; running now", name)
@@ -208,6 +218,25 @@ class Precomputer:
         return self.runner.deliver(
             result, entry.started, scheduled=due, ready=ready, precomputed=True
         )
+
+    def _stream_late(self, name: str, due: datetime, entry: Prepared, limit: float) -> RunResult:
+        """Speak the parts finished so far now and each later one as soon as it is made (one
+        line each, so each is spoken at once); journal the run when all of it was said."""
+        log.warning("precompute %s: speaking the %d parts ready, the rest as it is made", name,
+                    len(entry.draft.parts()))  # fmt: skip
+        heard = self.runner.speak_stream(name, (f"{part}\n" for part in entry.draft.follow(limit)))
+        entry.done.wait(limit)
+        said = "\n".join(entry.draft.parts())
+        result = entry.result or RunResult(name, "timeout", error="preparation did not finish")
+        heard.apply(result)
+        if result.reply is None or result.reply.text != said:
+            # A failed run, or a reply that is not its parts (a bug in the skill): the journal
+            # keeps what the listener heard.
+            log.warning("precompute %s: the reply is not its parts; journalling what was said",
+                        name)  # fmt: skip
+            result.reply = replace(result.reply, text=said) if result.reply else Reply(said)
+        return self.runner.deliver(result, entry.started, speak=False, scheduled=due,
+                                   ready=entry.ready, precomputed=True, streamed=True)  # fmt: skip
 
     def _run_now(self, name: str, due: datetime) -> RunResult:
         """Today's way: run at the scheduled time and speak when done."""

@@ -6,19 +6,21 @@ import gc
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from assistant.clock import Clock
+from assistant.draft import Draft
 from assistant.errors import AssistantError
 from assistant.feedback.utterance import said_fields
 from assistant.journal import Journal, RunRecord
 from assistant.llm.contract import Outcome, collecting
 from assistant.skill import Reply, SkillContext
 from assistant.skillconfig import SkillPlan
+from assistant.speech.base import Speaker, Spoken
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -48,6 +50,22 @@ class RunResult:
     def ok(self) -> bool:
         """True when the skill produced a reply."""
         return self.outcome == "ok"
+
+
+@dataclass
+class Heard:
+    """How speaking went: when the first audio was ready, how long it took, what failed."""
+
+    first_audio: datetime | None = None
+    speak_ms: float = 0.0
+    error: str = ""
+
+    def apply(self, result: RunResult) -> None:
+        """Note it in the run's result."""
+        result.first_audio = self.first_audio
+        result.timings["speak_ms"] = self.speak_ms
+        if self.error:
+            result.error = self.error
 
 
 @dataclass
@@ -113,11 +131,14 @@ class Runner:
             result = self.produce(name, clock)
             return self.deliver(result, started, speak=speak)
 
-    def produce(self, name: str, clock: Clock | None = None) -> RunResult:
+    def produce(
+        self, name: str, clock: Clock | None = None, draft: Draft | None = None
+    ) -> RunResult:
         """Run skill `name` within its limits, neither speaking nor journalling the reply
-        (`deliver` does both, now or, for a prepared run, at the scheduled time)."""
+        (`deliver` does both, now or, for a prepared run, at the scheduled time); the parts
+        it finishes on the way go to `draft` when given."""
         with self._counted(name):
-            return self._run(name, clock)
+            return self._run(name, clock, draft)
 
     def deliver(
         self,
@@ -128,9 +149,11 @@ class Runner:
         scheduled: datetime | None = None,
         ready: datetime | None = None,
         precomputed: bool = False,
+        streamed: bool = False,
     ) -> RunResult:
         """Speak a produced reply unless the daemon is stopping, then journal the run; a
-        scheduled run also records when it was due, ready and heard, and how late that was."""
+        scheduled run also records when it was due, ready and heard, and how late that was
+        (`streamed`: already spoken, in parts, while it was being made)."""
         name = result.skill
         with self._counted(name):
             reply = result.reply
@@ -138,7 +161,7 @@ class Runner:
             if wanted and not self.stopping.is_set():
                 self._speak(name, result)
             result.timings["total_ms"] = round((self.wall() - started).total_seconds() * 1000, 1)
-            self._journal(result, started, scheduled, ready, precomputed)
+            self._journal(result, started, scheduled, ready, precomputed, streamed=streamed)
             return result
 
     def _journal(
@@ -148,6 +171,8 @@ class Runner:
         scheduled: datetime | None,
         ready: datetime | None,
         precomputed: bool,
+        *,
+        streamed: bool = False,
     ) -> None:
         """Record the run; a reply that said something becomes an utterance with an id."""
         reply, first = result.reply, result.first_audio
@@ -172,6 +197,7 @@ class Runner:
                 first_audio=_iso(first),
                 lateness_ms=late,
                 precomputed=precomputed,
+                streamed=streamed,
                 id=result.id,
                 **said,
             )
@@ -195,7 +221,7 @@ class Runner:
             if outermost:
                 gc.collect()
 
-    def _run(self, name: str, clock: Clock | None) -> RunResult:
+    def _run(self, name: str, clock: Clock | None, draft: Draft | None) -> RunResult:
         """Build and run the skill in its own thread, waiting at most its timeout."""
         with self._lock:
             configured = self.plan.get(name)
@@ -210,6 +236,8 @@ class Runner:
                 return RunResult(name, "busy", error="the previous run is still going")
             t0 = time.monotonic()
             ctx = make_context(name, clock)
+            if draft is not None:
+                ctx = replace(ctx, draft=draft)
             outcomes: list[Outcome] = []
 
             def work() -> Reply:
@@ -250,19 +278,29 @@ class Runner:
 
     def _speak(self, name: str, result: RunResult) -> None:
         """Speak a reply; a speech failure is logged, the text was already journalled."""
-        assert result.reply is not None
+        reply = result.reply
+        assert reply is not None
+        self._heard(name, lambda speaker: speaker.say(reply.text), reply.text).apply(result)
+
+    def speak_stream(self, name: str, pieces: Iterable[str]) -> Heard:
+        """Speak `pieces` as skill `name`, each sentence as soon as it is complete."""
+        return self._heard(name, lambda speaker: speaker.say_stream(pieces), "(streamed)")
+
+    def _heard(self, name: str, say: Callable[[Speaker], Spoken], text: str) -> Heard:
+        """Speak with `name`'s speaker; a failure is logged with the text and returned."""
         t0 = time.monotonic()
         ctx = self.make_context(name, None)
         called = self.wall()
+        heard = Heard()
         try:
-            spoken = ctx.speaker.say(result.reply.text)
+            spoken = say(ctx.speaker)
             # The text sink has no audio: the text is out when say() is called.
-            first_ms = spoken.first_audio_ms or 0.0
-            result.first_audio = called + timedelta(milliseconds=first_ms)
+            heard.first_audio = called + timedelta(milliseconds=spoken.first_audio_ms or 0.0)
         except AssistantError as exc:
-            log.error("skill %r: could not speak: %s (text: %s)", name, exc, result.reply.text)
-            result.error = f"speech: {exc}"
-        result.timings["speak_ms"] = _ms(t0)
+            log.error("skill %r: could not speak: %s (text: %s)", name, exc, text)
+            heard.error = f"speech: {exc}"
+        heard.speak_ms = _ms(t0)
+        return heard
 
 
 def _ms(start: float) -> float:

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from assistant.clock import Clock
+from assistant.draft import Draft
 from assistant.http import Fetcher
 from assistant.llm.base import LLM
 from assistant.news.headline import Headline
@@ -77,6 +78,9 @@ class SkillContext:
     store: Retriever
     # Good examples per skill (`ctx.exemplars.nearest(skill, input)`) for few-shot prompts.
     exemplars: Exemplars = field(default_factory=ExemplarBanks)
+    # Finished parts of the reply, added in order as they are made (`ctx.draft.add(part)`): a
+    # prepared run that is late at its scheduled second speaks them while the rest is made.
+    draft: Draft = field(default_factory=Draft)
 
 
 class Skill(ABC):

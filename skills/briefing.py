@@ -11,7 +11,7 @@ from assistant import AssistantError, FeedSetting, Reply, Skill, SkillContext
 from skills._lib.timecheck import time_forms
 from skills.clock import UNSURE, ClockSkill
 from skills.fake_quote import FakeQuoteSkill
-from skills.seuss_news import UNAVAILABLE, SeussNewsSkill, Told
+from skills.seuss_news import UNAVAILABLE, Said, SeussNewsSkill, Told
 
 # "auto": good morning, afternoon or evening, as the hour says.
 GREETING = "auto"
@@ -46,20 +46,27 @@ class BriefingSkill(Skill):
     config: Config
 
     def run(self, ctx: SkillContext) -> Reply:
-        """Say each part in turn; a failing part is replaced by a plain sentence, never dropped."""
+        """Say each part in turn; a failing part is replaced by a plain sentence, never dropped.
+        Each part (each headline too) goes to `ctx.draft` as soon as it is made."""
         deadline = time.monotonic() + self.config.time_budget_s
+        parts: list[str] = []
+
+        def add(part: str) -> None:
+            parts.append(part)
+            ctx.draft.add(part)
+
         greeting = greet(ctx) if self.config.greeting == GREETING else self.config.greeting
-        parts: list[str] = [greeting] if greeting else []
+        if greeting:
+            add(greeting)
         data: dict[str, Any] = {}
         if self.config.clock:
-            parts.append(self._clock(ctx, deadline))
+            add(self._clock(ctx, deadline))
         told = Told("", [], [], [], stale=False)
         if self.config.max_headlines:
-            told = self._news(ctx, deadline - QUOTE_RESERVE_S)
-            parts.append(told.text)
+            told = self._news(ctx, deadline - QUOTE_RESERVE_S, add)
             data.update(items=told.items, failures=told.failures, stale=told.stale)
         if self.config.quote:
-            parts.append(self._quote(ctx, deadline))
+            add(self._quote(ctx, deadline))
         return Reply(
             text="\n".join(parts), sources=told.sources, cited=told.cited, tainted=True, data=data
         )
@@ -77,8 +84,9 @@ class BriefingSkill(Skill):
         h24, h12 = time_forms(ctx.clock.now())
         return f"It is {h24 if self.config.hour_format == '24h' else h12}."
 
-    def _news(self, ctx: SkillContext, deadline: float) -> Told:
-        """The headlines, Seuss-style until the deadline, plain after it."""
+    def _news(self, ctx: SkillContext, deadline: float, add: Said) -> Told:
+        """The headlines, Seuss-style until the deadline, plain after it; each line to `add`
+        as it is made (a failure adds the unavailable line after those already made)."""
         skill = SeussNewsSkill(
             SeussNewsSkill.Config(
                 feeds=self.config.feeds,
@@ -88,9 +96,10 @@ class BriefingSkill(Skill):
             )
         )
         try:
-            return skill.tell(ctx, deadline=deadline)
+            return skill.tell(ctx, deadline=deadline, said=add)
         except (AssistantError, OSError) as exc:
             ctx.log.error("briefing: the news failed: %s", exc)
+            add(UNAVAILABLE)
             return Told(UNAVAILABLE, [], [], [str(exc)], stale=False)
 
     def _quote(self, ctx: SkillContext, deadline: float) -> str:

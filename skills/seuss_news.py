@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -42,6 +43,8 @@ from skills._lib.writing import WritingOptions, topical, writing_rules
 
 UNAVAILABLE = "The news is unavailable right now."
 NOTHING_NEW = "There are no new headlines since last time."
+# Told each line of the news part as soon as it is made (the briefing speaks it if late).
+Said = Callable[[str], None]
 SYSTEM = (
     "You add a playful two-line rhyme in the style of Dr. Seuss to a news headline. "
     "The first line ends with the first end word, the second line with the second. "
@@ -158,7 +161,7 @@ class SeussNewsSkill(Skill):
 
     def run(self, ctx: SkillContext) -> Reply:
         """Fetch, pick unspoken headlines, retell each; never fails silently."""
-        told = self.tell(ctx)
+        told = self.tell(ctx, said=ctx.draft.add)
         return Reply(
             text=told.text,
             sources=told.sources,
@@ -167,43 +170,55 @@ class SeussNewsSkill(Skill):
             data={"items": told.items, "failures": told.failures, "stale": told.stale},
         )
 
-    def tell(self, ctx: SkillContext, deadline: float | None = None) -> Told:
-        """The news part; after `deadline` (time.monotonic) headlines are read plainly."""
+    def tell(
+        self, ctx: SkillContext, deadline: float | None = None, said: Said = lambda _line: None
+    ) -> Told:
+        """The news part, each of its lines handed to `said` as soon as it is made; after
+        `deadline` (time.monotonic) headlines are read plainly."""
         news = ctx.news.gather(self.config.feeds)
         if not news.headlines:
+            said(UNAVAILABLE)
             return Told(UNAVAILABLE, [], [], news.failures, stale=False)
         now = ctx.clock.now()
         spoken_before = ctx.news.spoken(self.config.remember_days)
         stale = news.stale_since is not None
+        lines: list[str] = []
+
+        def line(text: str) -> None:
+            lines.append(text)
+            said(text)
+
+        if news.stale_since is not None:
+            line(stale_note(news.stale_since, now))
         # Old headlines are a recap, said with a warning; fresh ones are said only once.
         fresh = dedupe(news.headlines, () if stale else spoken_before.prints())
-        items = self._items(ctx, fresh, deadline)
-        lines = [item["text"] for item in items if item["mode"] != "skipped"]
-        if news.stale_since is not None:
-            lines.insert(0, stale_note(news.stale_since, now))
-        elif not lines:
-            lines.append(NOTHING_NEW)
+        items = self._items(ctx, fresh, deadline, line)
+        if not lines:
+            line(NOTHING_NEW)
         if not stale:
             # Items follow the fresh headlines in order, one each, skipped ones included.
             for headline in fresh[: len(items)]:
                 spoken_before.add(headline)
             spoken_before.save()
         sources = sorted({i["link"] or i["source"] for i in items if i["mode"] != "skipped"})
-        said = [h for h, item in zip(fresh, items, strict=False) if item["mode"] != "skipped"]
-        cited = [Source.from_headline(h) for h in said]
+        read = [h for h, item in zip(fresh, items, strict=False) if item["mode"] != "skipped"]
+        cited = [Source.from_headline(h) for h in read]
         return Told("\n".join(lines), items, sources, news.failures, stale, cited)
 
     def _items(
-        self, ctx: SkillContext, headlines: list[Headline], deadline: float | None
+        self, ctx: SkillContext, headlines: list[Headline], deadline: float | None, said: Said
     ) -> list[dict[str, Any]]:
-        """Up to max_headlines spoken items (skipped tragedies listed too, but not counted)."""
+        """Up to max_headlines spoken items (skipped tragedies listed too, but not counted),
+        each spoken one's text handed to `said` as soon as it is made."""
         items: list[dict[str, Any]] = []
-        said = 0
+        said_count = 0
         for headline in headlines:
-            if said >= self.config.max_headlines:
+            if said_count >= self.config.max_headlines:
                 break
             told = self.retell(ctx, headline, deadline)
-            said += told.mode != "skipped"
+            if told.mode != "skipped":
+                said_count += 1
+                said(told.text)
             items.append(
                 {
                     "headline": headline.title,
