@@ -7,7 +7,10 @@ state). Headlines come from a feed file, speech goes to WAV files through espeak
 runs both ways in this process: `at_time` starts at the scheduled second (what the daemon did
 before precompute); `precompute` starts `ahead_s` early, holds the reply and speaks it at the
 second (`ahead_s`: given, or learned from the at-time runs as the daemon learns from its
-journal). Lateness is the first audio minus the scheduled time; the result holds the medians.
+journal); `late` starts preparing too late (`late_ahead_s`, by default a quarter of the round's
+at-time run), so the scheduled second finds the reply half made: what is ready is spoken then,
+the rest as it is made. Lateness is the first audio minus the scheduled time; the result holds
+the medians.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -40,6 +44,8 @@ from assistant.runtime import App
 
 TARGET_P50_MS = 1000.0
 TARGET_RATIO = 0.1
+# The late case starts preparing this share of the at-time run before the scheduled second.
+LATE_SHARE = 0.25
 FEED = """<?xml version="1.0"?><rss version="2.0"><channel><title>Bench news</title>
 <item><title>Town opens a new library with a rooftop garden</title><link>https://example.org/1</link></item>
 <item><title>Local team wins the regional chess final</title><link>https://example.org/2</link></item>
@@ -74,6 +80,14 @@ class PacedEngine(WrappedLLM):
     def warm(self) -> None:
         """Warm the wrapped engine (its model's pages, and loading it)."""
         warm_engine(self.inner)
+
+
+@dataclass(frozen=True)
+class Ahead:
+    """How far ahead precompute starts (None: learned) and the late case (None: a share)."""
+
+    early_s: float | None = None
+    late_s: float | None = None
 
 
 # Builds an app from a config and its dirs (the CLI hands in the app module's builder, so that
@@ -122,20 +136,8 @@ def _sleep_until(moment: datetime) -> None:
         time.sleep(min(left, 0.5))
 
 
-def one_round(
-    app: App, pre: Precomputer, ahead_s: float | None, history: list[RunRecord]
-) -> tuple[RunRecord, RunRecord, float]:
-    """One run each way; their journal records and how far ahead precompute started (given,
-    or learned as the daemon does: the at-time runs so far at the 90th percentile + margin)."""
-    forget_spoken(app)
-    due = datetime.now().astimezone() + timedelta(seconds=1)
-    _sleep_until(due)
-    pre.at_time("briefing", due)
-    at_time = app.journal.latest()["briefing"]
-    history.append(at_time)
-    if ahead_s is None:
-        took = [r.timings.get("run_ms", 0.0) / 1000 for r in history]
-        ahead_s = round(percentile(took, PERCENTILE) + pre.settings.margin_s, 1)
+def prepared_run(app: App, pre: Precomputer, ahead_s: float) -> RunRecord:
+    """From a cold page cache, prepare `ahead_s` before a scheduled second and speak at it."""
     make_cold(app)
     forget_spoken(app)
     due = datetime.now().astimezone() + timedelta(seconds=ahead_s)
@@ -144,7 +146,31 @@ def one_round(
     _sleep_until(due)
     pre.at_time("briefing", due)
     preparing.join()
-    return at_time, app.journal.latest()["briefing"], ahead_s
+    return app.journal.latest()["briefing"]
+
+
+def one_round(
+    app: App, pre: Precomputer, ahead: Ahead, history: list[RunRecord]
+) -> tuple[RunRecord, RunRecord, RunRecord, float, float]:
+    """One run each way: their journal records, how far ahead precompute started (given, or
+    learned as the daemon does: the at-time runs so far at the 90th percentile + margin) and
+    how far ahead the late preparation started (given, or a share of this at-time run)."""
+    forget_spoken(app)
+    due = datetime.now().astimezone() + timedelta(seconds=1)
+    _sleep_until(due)
+    pre.at_time("briefing", due)
+    at_time = app.journal.latest()["briefing"]
+    history.append(at_time)
+    ahead_s = ahead.early_s
+    if ahead_s is None:
+        took = [r.timings.get("run_ms", 0.0) / 1000 for r in history]
+        ahead_s = round(percentile(took, PERCENTILE) + pre.settings.margin_s, 1)
+    late_s = ahead.late_s
+    if late_s is None:
+        late_s = round(at_time.timings.get("run_ms", 0.0) / 1000 * LATE_SHARE, 1)
+    precompute = prepared_run(app, pre, ahead_s)
+    late = prepared_run(app, pre, late_s)
+    return at_time, precompute, late, ahead_s, late_s
 
 
 def summary(records: list[RunRecord]) -> dict[str, Any]:
@@ -156,13 +182,14 @@ def summary(records: list[RunRecord]) -> dict[str, Any]:
         "run_ms": round(statistics.median(r.timings.get("run_ms", 0.0) for r in records), 1),
         "outcomes": [r.outcome for r in records],
         "precomputed": [r.precomputed for r in records],
+        "streamed": [r.streamed for r in records],
     }
 
 
 def run_bench(
-    assemble: Assemble, runs: int = 3, ahead_s: float | None = None, tok_s: float = 15.0
+    assemble: Assemble, runs: int = 3, ahead: Ahead | None = None, tok_s: float = 15.0
 ) -> dict[str, Any]:
-    """Both ways `runs` times; medians, their ratio, and whether the target is met."""
+    """Each way `runs` times; medians, their ratios, and whether the target is met."""
     with tempfile.TemporaryDirectory(prefix="bench-ontime-") as tmp:
         app = bench_app(Path(tmp), tok_s, assemble)
         runner = app.runner()
@@ -179,20 +206,27 @@ def run_bench(
         try:
             for _ in range(runs):
                 cold.append(make_cold(app))
-                rounds.append(one_round(app, pre, ahead_s, history))
+                rounds.append(one_round(app, pre, ahead or Ahead(), history))
         finally:
             app.close()
     at_time = summary([r[0] for r in rounds])
     precompute = summary([r[1] for r in rounds])
-    ratio = precompute["lateness_ms"] / at_time["lateness_ms"] if at_time["lateness_ms"] else 0
+    late = summary([r[2] for r in rounds])
+    ratio = _ratio(precompute, at_time)
     met = precompute["lateness_ms"] <= TARGET_P50_MS and ratio <= TARGET_RATIO
     return {
         "at_time": at_time,
         "precompute": precompute,
-        "ratio": round(ratio, 4),
+        "late": {**late, "ahead_s": [r[4] for r in rounds], "ratio": _ratio(late, at_time)},
+        "ratio": ratio,
         "target": {"precompute_p50_ms": TARGET_P50_MS, "ratio": TARGET_RATIO, "met": met},
         "tok_s": tok_s,
-        "ahead_s": [r[2] for r in rounds],
+        "ahead_s": [r[3] for r in rounds],
         "runs": runs,
         "cold_cache": bool(cold) and all(cold),
     }
+
+
+def _ratio(way: dict[str, Any], at_time: dict[str, Any]) -> float:
+    """A way's median lateness over the at-time one's."""
+    return round(way["lateness_ms"] / at_time["lateness_ms"], 4) if at_time["lateness_ms"] else 0

@@ -104,7 +104,7 @@ def cmd_install_service(args: argparse.Namespace) -> int:
 def cmd_bench_ontime(args: argparse.Namespace) -> int:
     """How late the briefing speaks: started at the scheduled time vs precomputed."""
     from assistant.app import assemble_app, load_plan, quiet_text
-    from assistant.bench.ontime import run_bench
+    from assistant.bench.ontime import Ahead, run_bench
     from assistant.clock import Clock
     from assistant.config import Config
     from assistant.paths import Paths
@@ -114,11 +114,12 @@ def cmd_bench_ontime(args: argparse.Namespace) -> int:
         registry, plan = load_plan(config)
         return assemble_app(config, registry, plan, paths, text_out=quiet_text(), clock=clock)
 
-    result = run_bench(assemble, runs=args.runs, ahead_s=args.ahead_s, tok_s=args.tok_s)
+    ahead = Ahead(args.ahead_s, args.late_ahead_s)
+    result = run_bench(assemble, runs=args.runs, ahead=ahead, tok_s=args.tok_s)
     if args.json:
         _print_json(result)
         return 0
-    for way in ("at_time", "precompute"):
+    for way in ("at_time", "precompute", "late"):
         part = result[way]
         print(f"{way:<11} lateness p50 {part['lateness_ms']:>9.0f} ms  (runs: {part['outcomes']})")
     target = result["target"]
@@ -126,6 +127,8 @@ def cmd_bench_ontime(args: argparse.Namespace) -> int:
         f"ratio {result['ratio']:.3f}; target p50 <= {target['precompute_p50_ms']:.0f} ms and "
         f"<= {target['ratio']}x: {'met' if target['met'] else 'NOT met'}"
     )
+    late = result["late"]
+    print(f"late (prepared {late['ahead_s']} s ahead, too late): ratio {late['ratio']:.3f}")
     return 0
 
 
@@ -167,6 +170,12 @@ def register(commands: Commands) -> None:
     p.add_argument("--runs", type=int, default=3, help="runs each way (median)")
     p.add_argument(
         "--ahead-s", type=float, default=None, help="how early precompute starts (default: learned)"
+    )
+    p.add_argument(
+        "--late-ahead-s",
+        type=float,
+        default=None,
+        help="how early the too-late preparation starts (default: a quarter of the at-time run)",
     )
     p.add_argument("--tok-s", type=float, default=15.0, help="the model's pace (a Pi 4: 15)")
     p = commands.group("bench", "benchmarks").add(
