@@ -1,5 +1,5 @@
 """No silent waits: a spinner with the current step on a terminal's stderr (fetching feeds,
-generating 2, speaking), and nothing at all when stderr is not a terminal or with --json."""
+generating 2/3, speaking), and nothing at all when stderr is not a terminal or with --json."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 from assistant.llm.base import LLM, GenerateOptions, Prompt, WrappedLLM
+from assistant.llm.contract import SAMPLING
 from assistant.runtime import App
 from assistant.speech.base import Speaker, Spoken, WavFile, Who
 
@@ -64,7 +65,8 @@ class Spinner:
 
 
 class StepLLM(WrappedLLM):
-    """An engine that reports each generation as `generating N` (N counts the model calls)."""
+    """An engine that reports each generation: `generating 2/3` inside a sampling cascade (the
+    candidate, of at most so many), else `generating N` (the run's N-th model call)."""
 
     def __init__(self, inner: LLM, spinner: Spinner, calls: list[int]) -> None:
         super().__init__(inner)
@@ -74,7 +76,9 @@ class StepLLM(WrappedLLM):
     def stream(self, prompt: Prompt, options: GenerateOptions | None = None) -> Iterator[str]:
         """Stream from the wrapped engine, showing the step."""
         self.calls[0] += 1
-        self.spinner.step(f"generating {self.calls[0]}")
+        sampling = SAMPLING.get()
+        shown = f"{sampling[0]}/{sampling[1]}" if sampling else str(self.calls[0])
+        self.spinner.step(f"generating {shown}")
         yield from self.inner.stream(prompt, options)
 
     def __getattr__(self, name: str) -> Any:

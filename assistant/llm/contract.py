@@ -18,6 +18,9 @@ from assistant.llm.base import LLM, GenerateOptions, Prompt
 
 log = logging.getLogger(__name__)
 WORD = re.compile(r"[\w']+")
+# While a candidate is sampled: its number and the most the contract samples (progress shows
+# `generating 2/3`). A context variable, so each skill thread sees its own.
+SAMPLING: ContextVar[tuple[int, int] | None] = ContextVar("sampling", default=None)
 
 
 class Rule(Protocol):
@@ -255,12 +258,15 @@ def generate_checked(
         out.attempts = attempt + 1
         seed = base_seed + attempt
         started = time.perf_counter()
+        token = SAMPLING.set((out.attempts, contract.retries + 1))
         try:
             text = tidy(sample(replace(opts, seed=seed)))
         except ModelError as exc:
             out.failures.append(f"attempt {out.attempts}: model error: {exc}")
             log.warning("attempt %d: model error: %s", out.attempts, exc)
             break
+        finally:
+            SAMPLING.reset(token)
         judged = _judge(contract, text, seed, time.perf_counter() - started)
         out.candidates.append(judged)
         if not judged.passed:

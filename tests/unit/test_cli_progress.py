@@ -9,6 +9,7 @@ from pathlib import Path
 
 from assistant.cli.progress import Spinner, watch_app
 from assistant.config import Config, SkillSettings
+from assistant.llm.contract import Contract, Predicate, generate_checked
 from assistant.skill import Reply, Skill, SkillContext
 from assistant.skillconfig import ConfiguredSkill, SkillPlan
 from assistant.speech.base import Spoken
@@ -23,19 +24,39 @@ class Terminal(io.StringIO):
         return True
 
 
+def pause(text: str) -> str:
+    threading.Event().wait(0.3)  # long enough for the spinner to draw the step
+    return text
+
+
 class Busy(Skill):
-    """Fetches, asks the model twice, and waits a little after each step so the spinner draws."""
+    """Fetches, asks the model once, then samples two candidates of at most three."""
 
     name = "busy"
 
     def run(self, ctx: SkillContext) -> Reply:
-        ctx.http.fetch("https://feeds.example.org/rss")
-        threading.Event().wait(0.3)
-        ctx.llm.generate("one")
-        threading.Event().wait(0.3)
-        ctx.llm.generate("two")
-        threading.Event().wait(0.3)
+        pause(ctx.http.fetch("https://feeds.example.org/rss").decode())
+        pause(ctx.llm.generate("one"))
+        not_bad = Predicate("not bad", lambda text: "bad" if text == "bad" else None)
+        outcome = generate_checked(
+            ctx.llm,
+            "two",
+            Contract([not_bad], retries=2),
+            lambda: "fallback",
+            sampler=lambda options: pause(ctx.llm.generate("two", options)),
+        )
+        assert outcome.text == "good" and outcome.attempts == 2
         return Reply(text="done")
+
+
+class Recording(Spinner):
+    """A spinner that also keeps every step it was told."""
+
+    steps: list[str]
+
+    def step(self, text: str) -> None:
+        self.steps.append(text)
+        super().step(text)
 
 
 class SlowSpeaker(FakeSpeaker):
@@ -54,12 +75,21 @@ def run_busy(tmp_path: Path, stream: io.StringIO, enabled: bool = True) -> FakeS
     http = FakeFetcher({"https://feeds.example.org/rss": b"<rss/>"})
     app = fake_app(
         tmp_path, Config(), plan, speaker, FixedClock(datetime.now(UTC)), http=http,
-        llm=FakeLLM(["fine"]),
+        llm=FakeLLM(["fine", "bad", "good"]),
     )  # fmt: skip
-    spinner = Spinner(stream, enabled=enabled, interval=0.05)
+    spinner = Recording(stream, enabled=enabled, interval=0.05)
+    spinner.steps = []
     watch_app(app, spinner)
     with spinner:
         assert app.runner().run("busy").ok
+    if enabled and stream.isatty():
+        assert spinner.steps == [
+            "fetching feeds: feeds.example.org",
+            "generating 1",  # a plain call: the run's first
+            "generating 1/3",  # inside the cascade: candidate 1 of at most 3
+            "generating 2/3",
+            "speaking",
+        ]
     return speaker
 
 
@@ -68,9 +98,9 @@ def test_a_terminal_sees_each_step(tmp_path: Path) -> None:
     speaker = run_busy(tmp_path, stream)
     shown = stream.getvalue()
     assert speaker.said == ["done"]
-    for step in ("fetching feeds: feeds.example.org", "generating 1", "generating 2", "speaking"):
+    for step in ("fetching feeds: feeds.example.org", "generating 1 ", "generating 2/3"):
         assert step in shown, shown
-    assert shown.index("generating 1") < shown.index("generating 2") < shown.index("speaking")
+    assert shown.index("generating 1 ") < shown.index("generating 2/3") < shown.index("speaking")
     assert shown.endswith("\r\x1b[K")  # the line is cleared at the end
 
 
