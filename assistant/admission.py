@@ -1,5 +1,6 @@
 """Admission on a Pi: before a heavy job (indexing, embedding) look at free memory, the SoC's
-temperature and throttling, and whether a briefing is being prepared or spoken; defer if not."""
+temperature and throttling, and whether a briefing is being prepared or spoken; defer if not.
+Heavy embedding is also held back batch by batch while it runs (EmbedGate)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,9 @@ from assistant.procmem import KIB, _kib_fields
 log = logging.getLogger(__name__)
 # get_throttled bits that mean "now": under-voltage, frequency capped, throttled, soft limit.
 THROTTLED_NOW = 0xF
+# The skill whose run this thread is doing (set by the runner in each skill's thread): a
+# briefing's own embedding is never held back for that briefing.
+ON_BEHALF_OF: ContextVar[str | None] = ContextVar("on_behalf_of", default=None)
 
 
 @dataclass(frozen=True)
@@ -168,3 +174,83 @@ class Admission:
         if not verdict.admit:
             log.warning("starting anyway after %.0fs: %s", waited, "; ".join(verdict.reasons))
         return verdict
+
+
+class EmbedGate:
+    """Holds heavy embedding back: each batch waits while admission says no, at most
+    `max_wait_s` in all per job; then the job goes on slowed (a rest as long as each batch)."""
+
+    def __init__(
+        self,
+        limits: Limits | None = None,
+        max_wait_s: float = 600.0,
+        *,
+        sensors: Sensors | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        poll_s: float = 2.0,
+    ) -> None:
+        # What counts as a briefing under way; the daemon (or `index`) plugs in its own.
+        self.busy: Callable[[], list[str]] = list
+        self.stop = threading.Event()
+        self.admission = Admission(limits or Limits(), sensors, self._busy, sleep)
+        self.max_wait_s = max_wait_s
+        self.poll_s = poll_s
+        self._lock = threading.Lock()
+        self._admitted_at = -1e9
+        self._state: dict[str, Any] = {"state": "idle", "reasons": [], "deferred_s": 0.0,
+                                       "slowed_batches": 0}  # fmt: skip
+
+    def state(self) -> dict[str, Any]:
+        """For `status`: idle, running, deferred or slowed, why, and the totals so far."""
+        with self._lock:
+            return {**self._state, "reasons": list(self._state["reasons"])}
+
+    @contextmanager
+    def job(self) -> Iterator[Callable[[float], None]]:
+        """One heavy job; yields the function to call before each batch. A briefing's own
+        embedding (its exemplars, a store it opens) is never held back: that would make it late."""
+        own = ON_BEHALF_OF.get()
+        if own is not None and own in self.busy():
+            yield lambda _took: None
+            return
+        left = [self.max_wait_s]
+        try:
+            yield lambda took: self._before_batch(left, took)
+        finally:
+            self._set("idle", [])
+
+    def _before_batch(self, left: list[float], took: float) -> None:
+        """Wait while not admitted (from the job's budget `left`); past it, rest `took`.
+        An admission less than `poll_s` old stands (asking a daemon each batch costs)."""
+        if time.monotonic() - self._admitted_at < self.poll_s:
+            return
+        verdict = self.admission.check()
+        while not verdict.admit and left[0] > 0 and not self.stop.is_set():
+            self._set("deferred", verdict.reasons)
+            pause = min(self.poll_s, left[0])
+            self.admission.sleep(pause)
+            left[0] -= pause
+            self._add("deferred_s", pause)
+            verdict = self.admission.check()
+        if verdict.admit or self.stop.is_set():
+            self._admitted_at = time.monotonic() if verdict.admit else -1e9
+            self._set("running", [])
+            return
+        self._set("slowed", verdict.reasons)
+        self._add("slowed_batches", 1)
+        self.admission.sleep(took)
+
+    def _busy(self) -> list[str]:
+        """What `busy` says now (read at each check: the daemon sets it after building us)."""
+        return self.busy()
+
+    def _set(self, state: str, reasons: list[str]) -> None:
+        with self._lock:
+            changed = (state, reasons) != (self._state["state"], self._state["reasons"])
+            self._state.update(state=state, reasons=list(reasons))
+        if changed and state in ("deferred", "slowed"):
+            log.warning("heavy embedding %s: %s", state, "; ".join(reasons))
+
+    def _add(self, key: str, amount: float) -> None:
+        with self._lock:
+            self._state[key] = round(self._state[key] + amount, 3)

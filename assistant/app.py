@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from assistant.admission import EmbedGate, Limits
 from assistant.clock import Clock, SystemClock, load_timezone
 from assistant.config import Config, is_skill_name, load_config, read_toml, validate_config
 from assistant.errors import ConfigError
@@ -23,6 +24,7 @@ from assistant.news.service import NewsService
 from assistant.paths import Paths, load_paths
 from assistant.quality.exemplars import ExemplarBanks
 from assistant.registry import Registry, load_registry
+from assistant.retrieval.embedder import HeavyGate
 from assistant.retrieval.lazy import LazyStore
 from assistant.runtime import App
 from assistant.service.timesync import build_sync_check
@@ -190,6 +192,8 @@ def assemble_app(
     clock = clock or build_clock(config)
     http = HttpFetcher(config.news.fetch_limits())
     default = llm or build_llm(config, paths.state)
+    # Holds heavy embedding back while a briefing is under way (the daemon says which).
+    heavy = EmbedGate(Limits.from_section(config.service), config.service.admission_wait_s)
     return App(
         config=config,
         config_path=config_path,
@@ -202,16 +206,18 @@ def assemble_app(
         http=http,
         paths=paths,
         news=NewsService(config.news, http, paths.state),
-        store=LazyStore(config.retrieval, paths.state, paths.cache),
-        exemplars=build_exemplars(config, paths.cache),
+        store=LazyStore(config.retrieval, paths.state, paths.cache, heavy),
+        exemplars=build_exemplars(config, paths.cache, heavy),
+        heavy=heavy,
     )
 
 
-def build_exemplars(config: Config, cache: Path) -> ExemplarBanks:
+def build_exemplars(config: Config, cache: Path, gate: HeavyGate | None = None) -> ExemplarBanks:
     """The skills' exemplar banks, searched with the store's embedder when it has one."""
     from assistant.retrieval.store import build_embedder
 
-    return ExemplarBanks(embedder=build_embedder(config.retrieval, cache), cache_dir=cache)
+    embedder = build_embedder(config.retrieval, cache, gate)
+    return ExemplarBanks(embedder=embedder, cache_dir=cache)
 
 
 def build_feedback_hook(app: App) -> FeedbackHook:

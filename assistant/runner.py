@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
+from assistant.admission import ON_BEHALF_OF
 from assistant.clock import Clock
 from assistant.draft import Draft
 from assistant.errors import AssistantError
@@ -241,6 +242,7 @@ class Runner:
             outcomes: list[Outcome] = []
 
             def work() -> Reply:
+                ON_BEHALF_OF.set(name)  # this thread's own context: admission knows whose run
                 with collecting(outcomes):
                     return configured.build().run(ctx)
 

@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assistant.admission import EmbedGate
 from assistant.clock import Clock
 from assistant.config import Config
 from assistant.http import Fetcher
@@ -42,6 +43,8 @@ class App:
     exemplars: ExemplarBanks = field(default_factory=ExemplarBanks)
     # Named engines ("default" is `llm`), built once and shared by the skills naming them.
     engines: dict[str, LLM] = field(default_factory=dict)
+    # Holds the embedders' heavy jobs back while a briefing is under way or the Pi needs quiet.
+    heavy: EmbedGate = field(default_factory=EmbedGate)
     journal: Journal = field(init=False)
 
     def __post_init__(self) -> None:

@@ -29,6 +29,7 @@ def _section(args: argparse.Namespace) -> Any:
 
 def cmd_index(args: argparse.Namespace) -> int:
     """Index notes (Markdown and text) and the headline archive."""
+    from assistant.admission import EmbedGate, Limits
     from assistant.cli.progress import Spinner
     from assistant.config import config_path, load_config
     from assistant.news.archive import archive_path
@@ -45,7 +46,10 @@ def cmd_index(args: argparse.Namespace) -> int:
     with spinner:
         _admit(config.service, spinner)
         spinner.step("reading notes and headlines")
-        with build_store(section, paths.state, cache_dir=paths.cache) as store:
+        # Embedding batches also wait while a briefing starts during a long run.
+        gate = EmbedGate(Limits.from_section(config.service), config.service.admission_wait_s)
+        gate.busy = _daemon_busy
+        with build_store(section, paths.state, cache_dir=paths.cache, gate=gate) as store:
             report = index_paths(
                 store,
                 [Path(p) for p in args.paths],

@@ -9,7 +9,8 @@ import os
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -29,6 +30,19 @@ QUIET_OFFLINE = {
     "TRANSFORMERS_VERBOSITY": "error",
     "TOKENIZERS_PARALLELISM": "false",
 }
+
+
+# Fewer texts than this (a query, a few new headlines) are never held back by a gate.
+HEAVY_TEXTS = 8
+
+
+class HeavyGate(Protocol):
+    """Holds heavy embedding back while the machine needs quiet (assistant.admission's
+    EmbedGate): while a briefing is prepared or spoken, memory is short, or the SoC throttles."""
+
+    def job(self) -> AbstractContextManager[Callable[[float], None]]:
+        """One heavy job; inside, call the given function before each batch with how long the
+        previous batch took (0 for the first): it waits, or rests, while it must."""
 
 
 class Embedder(Protocol):
@@ -135,6 +149,8 @@ class IdleModel:
         self._lock = threading.Lock()
         self._model: Any = None
         self._idle = IdleTimer(idle_s, self._lock, self._unload_idle)
+        # Set by the app: heavy jobs are then embedded batch by batch, each when admitted.
+        self.gate: HeavyGate | None = None
 
     @property
     def loaded(self) -> bool:
@@ -150,7 +166,22 @@ class IdleModel:
         raise NotImplementedError
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed `texts` into unit vectors."""
+        """Embed `texts` into unit vectors; many of them batch by batch, as the gate admits."""
+        if self.gate is None or len(texts) < HEAVY_TEXTS:
+            return self._embed_now(texts)
+        parts = []
+        took = 0.0
+        with self.gate.job() as before_batch:
+            for start in range(0, len(texts), self.batch):
+                before_batch(took)
+                t0 = time.monotonic()
+                # The lock is taken per batch: a query waits for one batch, not for the job.
+                parts.append(self._embed_now(texts[start : start + self.batch]))
+                took = time.monotonic() - t0
+        return np.concatenate(parts)
+
+    def _embed_now(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed `texts` in one go."""
         if not texts:
             return np.empty((0, self.dim), np.float32)
         with self._lock:

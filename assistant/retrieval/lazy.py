@@ -12,6 +12,7 @@ from assistant.retrieval.settings import RetrievalSection
 
 if TYPE_CHECKING:
     from assistant.retrieval.base import SearchResult
+    from assistant.retrieval.embedder import HeavyGate
     from assistant.retrieval.store import Store
 
 log = logging.getLogger(__name__)
@@ -20,8 +21,15 @@ log = logging.getLogger(__name__)
 class LazyStore:
     """Opens `<state dir>/retrieval` on first use; a store that cannot open raises StoreError."""
 
-    def __init__(self, section: RetrievalSection, state_dir: Path, cache_dir: Path) -> None:
+    def __init__(
+        self,
+        section: RetrievalSection,
+        state_dir: Path,
+        cache_dir: Path,
+        gate: HeavyGate | None = None,
+    ) -> None:
         self.section = section
+        self.gate = gate
         self.state_dir = state_dir
         self.cache_dir = cache_dir
         self._store: Store | None = None
@@ -33,7 +41,9 @@ class LazyStore:
             if self._store is None:
                 from assistant.retrieval.store import build_store
 
-                self._store = build_store(self.section, self.state_dir, cache_dir=self.cache_dir)
+                self._store = build_store(
+                    self.section, self.state_dir, cache_dir=self.cache_dir, gate=self.gate
+                )
             return self._store
 
     def search(self, query: str, k: int = 5) -> SearchResult:

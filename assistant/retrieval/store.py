@@ -18,7 +18,7 @@ import numpy as np
 from assistant.procmem import available_mb
 from assistant.retrieval.base import Hit, SearchResult
 from assistant.retrieval.docstore import DamagedStoreError, DocStore
-from assistant.retrieval.embedder import Embedder, EmbedSpec
+from assistant.retrieval.embedder import Embedder, EmbedSpec, HeavyGate, IdleModel
 from assistant.retrieval.errors import EmbedderError, StoreError
 from assistant.retrieval.generations import current_name, load_generation, write_generation
 from assistant.retrieval.hybrid import DenseOptions, Fusion, HybridIndex
@@ -262,21 +262,28 @@ def embed_spec(section: RetrievalSection, cache: Path) -> EmbedSpec:
     )
 
 
-def build_embedder(section: RetrievalSection, cache: Path) -> Embedder | None:
-    """The embedder the config asks for (nothing is loaded until the first embed)."""
+def build_embedder(
+    section: RetrievalSection, cache: Path, gate: HeavyGate | None = None
+) -> Embedder | None:
+    """The embedder the config asks for (nothing is loaded until the first embed); heavy jobs
+    go batch by batch through `gate` when given."""
     if section.embedder == "none":
         return None
     spec = embed_spec(section, cache)
+    embedder: IdleModel
     if section.embed_in == "inline":
-        return spec.build(batch=section.embed_batch, idle_s=section.idle_unload_s)
-    from assistant.retrieval.worker import WorkerEmbedder
+        embedder = spec.build(batch=section.embed_batch, idle_s=section.idle_unload_s)
+    else:
+        from assistant.retrieval.worker import WorkerEmbedder
 
-    return WorkerEmbedder(
-        spec,
-        batch=section.embed_batch,
-        idle_s=section.idle_unload_s,
-        timeout_s=section.embed_timeout_s,
-    )
+        embedder = WorkerEmbedder(
+            spec,
+            batch=section.embed_batch,
+            idle_s=section.idle_unload_s,
+            timeout_s=section.embed_timeout_s,
+        )
+    embedder.gate = gate
+    return embedder
 
 
 def store_dir(state_dir: Path) -> Path:
@@ -290,11 +297,13 @@ def build_store(
     embedder: Embedder | None = None,
     *,
     cache_dir: Path | None = None,
+    gate: HeavyGate | None = None,
 ) -> Store:
     """The store under `<state dir>/retrieval`, with the given embedder or the config's one
-    (whose ONNX export lives under `cache_dir`, which is then required)."""
+    (whose ONNX export lives under `cache_dir`, which is then required; `gate` holds its heavy
+    jobs back while the machine needs quiet)."""
     if embedder is None and section.embedder != "none":
         if cache_dir is None:
             raise ValueError("build_store: a cache_dir is needed to build the embedder")
-        embedder = build_embedder(section, cache_dir)
+        embedder = build_embedder(section, cache_dir, gate)
     return Store(store_dir(state_dir), section, embedder)

@@ -69,6 +69,7 @@ class Daemon:
         warm = lambda name: warm_engine(self.app.engine_for(name))  # noqa: E731
         self.precompute = Precomputer(self.runner, app.clock, app.journal, settings, warm)
         self.scheduler = build_scheduler(app.plan, self.runner, app.clock.tz, self.precompute)
+        self._watch_heavy(app)
         self.jumps = JumpDetector(app.config.service.clock_jump_s, monotonic=monotonic, wall=wall)
         self.server: ControlServer | None = None
         self.handler = build_handler(self)
@@ -251,8 +252,17 @@ class Daemon:
         answer = build_status(self.snapshot())
         answer["engines"] = engines_report(self.app.config, self.app.plan)
         answer["precompute"] = self.precompute.report(self.scheduler.get_jobs())
-        answer["admission"] = self.admission().check().to_json()
+        answer["admission"] = {
+            **self.admission().check().to_json(),
+            "embedding": self.app.heavy.state(),
+        }
         return answer
+
+    def _watch_heavy(self, app: App) -> None:
+        """Make `app`'s embedders hold heavy jobs back while a briefing is under way, and
+        give up waiting when the daemon stops."""
+        app.heavy.busy = self.briefing_busy
+        app.heavy.stop = self.stopping
 
     def admission(self) -> Admission:
         """Whether a heavy job may start now: memory, heat, throttling, a briefing under way."""
@@ -332,6 +342,7 @@ class Daemon:
             error = f"reload failed: {exc}; the running config stays in force"
             return {"ok": False, "error": error, "problems": [str(exc)]}
         new.journal = self.app.journal
+        self._watch_heavy(new)
         self.runner.update(new.plan, new.context)
         self.precompute.settings = PrecomputeSettings.from_section(new.config.service)
         jobs = schedule_skills(self.scheduler, new.plan, self.runner, new.clock.tz, self.precompute)

@@ -69,6 +69,10 @@ def status_text(answer: dict[str, Any]) -> str:
     if admission:
         reasons = "; ".join(admission.get("reasons") or [])
         lines.append(f"heavy jobs (indexing): {'wait: ' + reasons if reasons else 'may start'}")
+        embedding = admission.get("embedding") or {}
+        if embedding.get("state") in ("deferred", "slowed"):
+            why = "; ".join(embedding.get("reasons") or [])
+            lines.append(f"embedding: {embedding['state']} ({why})")
     return "\n".join(lines)
 
 
