@@ -29,7 +29,6 @@ def _section(args: argparse.Namespace) -> Any:
 
 def cmd_index(args: argparse.Namespace) -> int:
     """Index notes (Markdown and text) and the headline archive."""
-    from assistant.admission import EmbedGate, Limits
     from assistant.cli.progress import Spinner
     from assistant.config import config_path, load_config
     from assistant.news.archive import archive_path
@@ -44,11 +43,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     use_archive = section.index_headlines and not args.no_headlines
     spinner = Spinner(sys.stderr, enabled=not args.json)
     with spinner:
-        _admit(config.service, spinner)
+        gate = _admit(config.service, spinner)
         spinner.step("reading notes and headlines")
-        # Embedding batches also wait while a briefing starts during a long run.
-        gate = EmbedGate(Limits.from_section(config.service), config.service.admission_wait_s)
-        gate.busy = _daemon_busy
         with build_store(section, paths.state, cache_dir=paths.cache, gate=gate) as store:
             report = index_paths(
                 store,
@@ -78,10 +74,11 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
-def _admit(service: Any, spinner: Any) -> None:
+def _admit(service: Any, spinner: Any) -> Any:
     """Wait (bounded) while the Pi is short of memory, hot or throttled, or the daemon is
-    preparing or speaking a briefing: indexing would make it late."""
-    from assistant.admission import Admission, Limits
+    preparing or speaking a briefing: indexing would make it late. Return the gate that holds
+    the run's embedding batches back the same way (a briefing may start during a long run)."""
+    from assistant.admission import Admission, EmbedGate, Limits
 
     said: list[str] = []
 
@@ -94,6 +91,9 @@ def _admit(service: Any, spinner: Any) -> None:
 
     admission = Admission(Limits.from_section(service), busy=_daemon_busy)
     admission.wait(service.admission_wait_s, on_wait=waiting)
+    gate = EmbedGate(Limits.from_section(service), service.admission_wait_s)
+    gate.busy = _daemon_busy
+    return gate
 
 
 def _daemon_busy() -> list[str]:
