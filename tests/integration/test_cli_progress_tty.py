@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pty
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -17,33 +18,42 @@ pytestmark = pytest.mark.slow
 CONFIG = "[llm]\ncontext = 512\n[skills.clock]\nretries = 1\ntimeout_s = 600\n"
 
 
+def drain(leader: int, into: bytearray) -> None:
+    """Read the terminal's output until its writing end closes (EIO or end of file)."""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            return
+        if not chunk:
+            return
+        into += chunk
+
+
 def test_run_skill_shows_its_steps_on_a_terminal(tmp_path: Path) -> None:
     cfg = write_config(tmp_path / "a.toml", CONFIG)
     leader, follower = pty.openpty()
+    shown = bytearray()
+    # Read while it runs: a pty holds only so much, and a spinner that cannot write would
+    # block the command's exit on a slow machine.
+    reader = threading.Thread(target=drain, args=[leader, shown], daemon=True)
+    reader.start()
     try:
         done = subprocess.run(
             [str(BIN), "--config", str(cfg), "run-skill", "clock", "--no-speak"],
             stdout=subprocess.PIPE,
             stderr=follower,
             text=True,
-            timeout=300,
+            timeout=600,
             env=os.environ.copy(),
             check=False,
         )
         os.close(follower)
-        shown = b""
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # EIO: the writing end is closed and everything was read
-                break
-            if not chunk:
-                break
-            shown += chunk
+        reader.join(10)
     finally:
         os.close(leader)
     assert done.returncode == 0 and done.stdout.strip()
-    text = shown.decode(errors="replace")
+    text = bytes(shown).decode(errors="replace")
     assert "generating 1/2" in text, text  # the clock's first candidate of at most two
     assert "\x1b[K" in text
 
