@@ -285,8 +285,10 @@ class Runner:
         self._heard(name, lambda speaker: speaker.say(reply.text), reply.text).apply(result)
 
     def speak_stream(self, name: str, pieces: Iterable[str]) -> Heard:
-        """Speak `pieces` as skill `name`, each sentence as soon as it is complete."""
-        return self._heard(name, lambda speaker: speaker.say_stream(pieces), "(streamed)")
+        """Speak `pieces` as skill `name`, each sentence as soon as it is complete (the skill
+        counts as active meanwhile: admission waits for it)."""
+        with self._counted(name):
+            return self._heard(name, lambda speaker: speaker.say_stream(pieces), "(streamed)")
 
     def _heard(self, name: str, say: Callable[[Speaker], Spoken], text: str) -> Heard:
         """Speak with `name`'s speaker; a failure is logged with the text and returned."""

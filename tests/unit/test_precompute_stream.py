@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,8 @@ class Ears:
         self.heard: list[tuple[datetime, str]] = []
         self.calls = 0
         self.first = threading.Event()
+        self.active: Callable[[], list[str]] = list  # who the runner says is running
+        self.active_at_end: list[str] = []
 
     def say(
         self, text: str, wav: WavFile = None, *, skill: Who = None, urgent: bool = False
@@ -50,6 +52,8 @@ class Ears:
         for piece in pieces:
             self.heard.append((self.clock.now(), piece))
             self.first.set()  # the model goes on writing only once speaking began
+        # The pieces ended: the run is over, but its last sentences are still being spoken.
+        self.active_at_end = self.active()
         return Spoken("".join(p for _, p in self.heard), "wav", first_audio_ms=0.0)
 
     def close(self) -> None:
@@ -98,6 +102,7 @@ def test_late_briefing_speaks_what_is_ready_at_the_second_and_the_rest_as_it_com
     clock = ManualClock(DUE - timedelta(seconds=5))  # prepared far too late for the model
     ears = Ears(clock)
     pre = make(tmp_path, clock, ears)
+    ears.active = pre.runner.active
     preparing = threading.Thread(target=pre.prepare, args=["briefing", DUE])
     preparing.start()
     while len(pre._held["briefing"].draft.parts()) < 2:  # greeting and clock made; news not
@@ -113,6 +118,8 @@ def test_late_briefing_speaks_what_is_ready_at_the_second_and_the_rest_as_it_com
     assert len(times) == 5 and times[:2] == [0, 0] and 0 < times[2] < times[3] < times[4]
     last = row(tmp_path)
     lines = last["text"].splitlines()
+    # Speaking the tail after the run ended still counts as the briefing (for admission).
+    assert ears.active_at_end == ["briefing"]
     assert ears.calls == 1 and "".join(p for _, p in ears.heard) == last["text"] + "\n"
     assert lines[:4] == ["Good morning!", *COUPLET.splitlines(), SAID]
     assert lines[4].startswith("From BBC News:") and QUOTE in lines[5] and len(lines) == 6
