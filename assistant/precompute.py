@@ -206,7 +206,7 @@ class Precomputer:
             log.warning("precompute %s: not ready at the scheduled time", name)
             if entry.draft.wait_any(limit) and not entry.done.is_set():
                 return self._stream_late(name, due, entry, limit)
-            entry.done.wait(limit)
+            entry.done.wait(5)  # the draft closed, so the run is over (or the limit passed)
         result, ready = entry.result, entry.ready
         if result is None or ready is None or not result.ok:
             log.warning("precompute %s: preparation failed; running now", name)
