@@ -19,13 +19,13 @@ from assistant.scheduler import upcoming
 from assistant.service.daemon import Daemon
 from assistant.service.notify import Notifier
 from assistant.service.timesync import StaticSync
-from assistant.skill import Reply, Skill, SkillContext
 from assistant.skillconfig import ConfiguredSkill, SkillPlan
 from assistant.testing import FakeSpeaker, FixedClock, fake_context
 from skills.clock import UNSURE, ClockSkill
 from tests.conftest import Times, wait_for
 from tests.fakeapp import fake_app
 from tests.reliability.helpers import report
+from tests.skills import saying
 
 UTC = ZoneInfo("UTC")
 LONDON = ZoneInfo("Europe/London")
@@ -33,14 +33,7 @@ WATCHDOG_USEC = 200_000
 RUNS: list[float] = []
 
 
-class Minutely(Skill):
-    """Counts its runs."""
-
-    name = "minutely"
-
-    def run(self, ctx: SkillContext) -> Reply:
-        RUNS.append(time.monotonic())
-        return Reply(text="")
+Minutely = saying("minutely", then=lambda: RUNS.append(time.monotonic()))
 
 
 class Recorder(Notifier):

@@ -21,33 +21,19 @@ from assistant.service.daemon import Daemon
 from assistant.service.errors import ControlError
 from assistant.service.notify import Notifier
 from assistant.service.timesync import StaticSync
-from assistant.skill import Reply, Skill, SkillContext
+from assistant.skill import Skill
 from assistant.skillconfig import ConfiguredSkill, SkillPlan
 from assistant.testing import FakeSpeaker, FixedClock
 from tests.conftest import Times
 from tests.fakeapp import fake_app
+from tests.skills import saying
 
 UTC = ZoneInfo("UTC")
 RAN = threading.Event()
 
 
-class Hello(Skill):
-    """Says hello."""
-
-    name = "hello"
-
-    def run(self, ctx: SkillContext) -> Reply:
-        RAN.set()
-        return Reply(text="hello")
-
-
-class Tick(Skill):
-    """Ticks."""
-
-    name = "tick"
-
-    def run(self, ctx: SkillContext) -> Reply:
-        return Reply(text="tick")
+Hello = saying("hello", "hello", then=RAN.set)
+Tick = saying("tick", "tick")
 
 
 class Recorder(Notifier):

@@ -18,20 +18,13 @@ from assistant.scheduler import build_scheduler, upcoming
 from assistant.skill import Reply, Skill, SkillContext
 from assistant.skillconfig import ConfiguredSkill, SkillPlan
 from assistant.testing import FixedClock, fake_context
+from tests.skills import saying
 
 LONDON = ZoneInfo("Europe/London")
 RAN = threading.Event()
 
 
-class Tick(Skill):
-    """Ticks."""
-
-    name = "tick"
-    default_schedule = "*/15 * * * *"
-
-    def run(self, ctx: SkillContext) -> Reply:
-        RAN.set()
-        return Reply(text="tick")
+Tick = saying("tick", "tick", schedule="*/15 * * * *", then=RAN.set)
 
 
 class Stuck(Skill):
@@ -100,24 +93,20 @@ def test_upcoming_lists_the_next_day_in_order() -> None:
     ]
 
 
-def test_clocks_going_back_do_not_repeat_a_run() -> None:
+@pytest.mark.parametrize(
+    ("start", "expected"),
+    [
+        # 01:30 happens twice in London on 2026-10-25; cron runs it once, and so do we.
+        (datetime(2026, 10, 24, 12, 0), ["2026-10-25T01:30:00+01:00", "2026-10-26T01:30:00+00:00"]),
+        # 01:30 does not exist in London on 2026-03-29: the run happens at 02:30 BST instead.
+        (datetime(2026, 3, 28, 12, 0), ["2026-03-29T01:30:00+00:00", "2026-03-30T01:30:00+01:00"]),
+    ],
+    ids=["clocks-go-back-no-repeat", "clocks-go-forward-no-skip"],
+)
+def test_clock_changes_neither_repeat_nor_skip_a_run(start: datetime, expected: list[str]) -> None:
     plan = SkillPlan([configured(Tick, schedule="30 1 * * *")], [], [])
-    # 01:30 happens twice in London on 2026-10-25; cron runs it once, and so do we.
-    runs = upcoming(plan, LONDON, datetime(2026, 10, 24, 12, 0, tzinfo=LONDON), hours=48)
-    assert [t.isoformat() for t, _n in runs] == [
-        "2026-10-25T01:30:00+01:00",
-        "2026-10-26T01:30:00+00:00",
-    ]
-
-
-def test_clocks_going_forward_do_not_skip_a_run() -> None:
-    plan = SkillPlan([configured(Tick, schedule="30 1 * * *")], [], [])
-    # 01:30 does not exist in London on 2026-03-29: the run happens at 02:30 BST instead.
-    runs = upcoming(plan, LONDON, datetime(2026, 3, 28, 12, 0, tzinfo=LONDON), hours=48)
-    assert [t.isoformat() for t, _n in runs] == [
-        "2026-03-29T01:30:00+00:00",
-        "2026-03-30T01:30:00+01:00",
-    ]
+    runs = upcoming(plan, LONDON, start.replace(tzinfo=LONDON), hours=48)
+    assert [t.isoformat() for t, _n in runs] == expected
 
 
 @pytest.mark.parametrize(
@@ -150,14 +139,7 @@ def test_bad_weekdays_are_rejected() -> None:
 COUNT: list[float] = []
 
 
-class Counter(Skill):
-    """Counts its runs."""
-
-    name = "counter"
-
-    def run(self, ctx: SkillContext) -> Reply:
-        COUNT.append(time.monotonic())
-        return Reply(text="")
+Counter = saying("counter", then=lambda: COUNT.append(time.monotonic()))
 
 
 def test_a_jump_forward_of_three_days_runs_a_missed_job_at_most_once(tmp_path: Path) -> None:
