@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import io
 import json
 import math
 import time
@@ -12,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.files import atomic_write
 from assistant.retrieval.embedder import Embedder
 from assistant.retrieval.errors import EvalError
 from assistant.retrieval.hybrid import DenseOptions, Fusion, HybridIndex
@@ -29,10 +33,18 @@ class Beir:
     qrels: Qrels
 
 
+def _text_file(path: Path) -> Any:
+    """Open `path` for reading text, or `path.gz` when only the compressed copy exists."""
+    packed = path.with_name(path.name + ".gz")
+    if not path.exists() and packed.is_file():
+        return gzip.open(packed, "rt", encoding="utf-8")
+    return path.open(encoding="utf-8")
+
+
 def _jsonl(path: Path) -> list[dict[str, Any]]:
     rows = []
     try:
-        with path.open(encoding="utf-8") as f:
+        with _text_file(path) as f:
             for n, line in enumerate(f, start=1):
                 if line.strip():
                     row = json.loads(line)
@@ -41,7 +53,7 @@ def _jsonl(path: Path) -> list[dict[str, Any]]:
                     rows.append(row)
     except OSError as exc:
         raise EvalError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, EOFError) as exc:
         raise EvalError(f"{path}: not JSON lines: {exc}") from exc
     return rows
 
@@ -49,7 +61,8 @@ def _jsonl(path: Path) -> list[dict[str, Any]]:
 def _qrels(path: Path) -> Qrels:
     qrels: Qrels = {}
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        with _text_file(path) as f:
+            lines = f.read().splitlines()
     except OSError as exc:
         raise EvalError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     for n, line in enumerate(lines, start=1):
@@ -64,9 +77,10 @@ def _qrels(path: Path) -> Qrels:
 
 
 def load_beir(folder: Path) -> Beir:
-    """Read corpus.jsonl, queries.jsonl and qrels.tsv (or qrels/test.tsv); raise EvalError."""
+    """Read corpus.jsonl, queries.jsonl and qrels.tsv (or qrels/test.tsv), each possibly
+    gzipped (`corpus.jsonl.gz`); raise EvalError."""
     qrels_path = folder / "qrels.tsv"
-    if not qrels_path.is_file():
+    if not qrels_path.is_file() and not qrels_path.with_suffix(".tsv.gz").is_file():
         qrels_path = folder / "qrels" / "test.tsv"
     corpus = _jsonl(folder / "corpus.jsonl")
     queries = {str(q["_id"]): str(q.get("text", "")) for q in _jsonl(folder / "queries.jsonl")}
@@ -113,11 +127,15 @@ def evaluate(
     fusion: Fusion,
     dense: DenseOptions | None = None,
     clock: Callable[[], float] = time.perf_counter,
+    *,
+    vectors: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """Index the corpus, run every judged query through each arm; return the issue's JSON keys."""
+    """Index the corpus (embedded now, or given as `vectors`), run every judged query through
+    each arm; return the issue's JSON keys."""
     ids = np.arange(len(data.doc_ids), dtype=np.int64)
     started = clock()
-    vectors = embedder.embed(data.doc_texts)
+    if vectors is None:
+        vectors = embedder.embed(data.doc_texts)
     embedded = clock()
     index = HybridIndex.build(ids, data.doc_texts, vectors, dense or DenseOptions())
     built = clock()
@@ -158,3 +176,20 @@ def evaluate(
         },
     )
     return result
+
+
+def cached_vectors(texts: list[str], embedder: Embedder, folder: Path) -> np.ndarray:
+    """`embedder`'s vectors of `texts`, kept in `folder` under the texts' SHA-256: embedding
+    SciFact's corpus takes minutes, and the bundled model's vectors never change."""
+    digest = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:16]
+    path = folder / f"corpus-{digest}.npy"
+    if path.is_file():
+        cached: np.ndarray = np.load(path)
+        if cached.shape == (len(texts), embedder.dim):
+            return cached
+    vectors = embedder.embed(texts)
+    folder.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    np.save(buffer, vectors)
+    atomic_write(path, buffer.getvalue())
+    return vectors
