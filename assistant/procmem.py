@@ -7,7 +7,9 @@ import ctypes
 import ctypes.util
 import mmap
 import os
+import threading
 from pathlib import Path
+from types import TracebackType
 
 KIB = 1024
 
@@ -141,3 +143,36 @@ def warm_page_cache(path: Path) -> int:
     finally:
         os.close(fd)
     return total
+
+
+class PeakAnon:
+    """Samples this process's anonymous RSS in a thread while in use; `peak_mb` is the most seen.
+
+    smaps_rollup has no high-water mark of its own (VmHWM counts file-backed pages too).
+    """
+
+    def __init__(self, every_s: float = 0.25) -> None:
+        self.every_s = every_s
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="peak-anon", daemon=True)
+
+    def sample(self) -> None:
+        """Take one reading now."""
+        self.peak_mb = max(self.peak_mb, rss_split()["anon_mb"])
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every_s):
+            self.sample()
+
+    def __enter__(self) -> PeakAnon:
+        self.sample()
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sample()

