@@ -8,8 +8,9 @@ import ctypes.util
 import mmap
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from types import TracebackType
 
 KIB = 1024
 
@@ -145,34 +146,35 @@ def warm_page_cache(path: Path) -> int:
     return total
 
 
+
 class PeakAnon:
-    """Samples this process's anonymous RSS in a thread while in use; `peak_mb` is the most seen.
+    """The most anonymous RSS of this process seen so far, in MiB (smaps_rollup has no
+    high-water mark of its own, and VmHWM counts file-backed pages too)."""
 
-    smaps_rollup has no high-water mark of its own (VmHWM counts file-backed pages too).
-    """
-
-    def __init__(self, every_s: float = 0.25) -> None:
-        self.every_s = every_s
+    def __init__(self) -> None:
         self.peak_mb = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="peak-anon", daemon=True)
 
     def sample(self) -> None:
         """Take one reading now."""
         self.peak_mb = max(self.peak_mb, rss_split()["anon_mb"])
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.every_s):
-            self.sample()
 
-    def __enter__(self) -> PeakAnon:
-        self.sample()
-        self._thread.start()
-        return self
+@contextmanager
+def peak_anon(every_s: float = 0.25) -> Iterator[PeakAnon]:
+    """Sample anonymous RSS in a thread while inside; read `peak_mb` of what it yields."""
+    peak = PeakAnon()
+    stop = threading.Event()
 
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.sample()
+    def watch() -> None:
+        while not stop.wait(every_s):
+            peak.sample()
+
+    thread = threading.Thread(target=watch, name="peak-anon", daemon=True)
+    peak.sample()
+    thread.start()
+    try:
+        yield peak
+    finally:
+        stop.set()
+        thread.join()
+        peak.sample()

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.files import write_json_atomic
-from assistant.procmem import PeakAnon
+from assistant.procmem import peak_anon
 from assistant.retrieval.embedder import EmbedSpec
 from assistant.retrieval.errors import EvalError
 from assistant.retrieval.evaluate import Beir, cached_vectors, evaluate
@@ -116,7 +116,7 @@ def tune_embedder(
     try:
         say(f"training on {len(triplets)} (query, passage, negatives) triplets")
         started = time.perf_counter()
-        with PeakAnon() as peak:
+        with peak_anon() as peak:
             steps = train(triplets, work, job.options, on_step=_progress(say))
         report.update(steps, train_s=round(time.perf_counter() - started, 1))
         report["train_peak_anon_mb"] = peak.peak_mb

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from assistant.procmem import peak_anon, rss_split
 from assistant.retrieval.embedder import FakeEmbedder
 from assistant.retrieval.errors import EvalError
 from assistant.retrieval.evaluate import load_beir
@@ -159,3 +161,12 @@ def test_tuned_values_override_the_config_and_a_bad_file_is_ignored(tmp_path: Pa
     assert with_tuned(section, tmp_path) == section  # invalid together: ignored
     (tmp_path / "tuned.json").write_text("{broken")
     assert with_tuned(section, tmp_path) == section
+
+
+def test_peak_anon_sees_memory_that_was_freed_before_the_end() -> None:
+    with peak_anon(every_s=0.01) as peak:
+        block = bytearray(64 << 20)  # zero pages are not resident until written
+        block[::4096] = b"x" * len(block[::4096])
+        time.sleep(0.1)
+        del block
+    assert peak.peak_mb - rss_split()["anon_mb"] > 48
