@@ -146,7 +146,6 @@ def warm_page_cache(path: Path) -> int:
     return total
 
 
-
 class PeakAnon:
     """The most anonymous RSS of this process seen so far, in MiB (smaps_rollup has no
     high-water mark of its own, and VmHWM counts file-backed pages too)."""

@@ -52,6 +52,7 @@ def cmd_tune_embedder(args: argparse.Namespace) -> int:
         share=args.queries_split,
         options=options,
         fusion=Fusion(s.rrf_k, s.weight_bm25, s.weight_dense, s.fusion_depth),
+        precision=args.embed_precision or s.embed_precision,
     )
     report = tune_embedder(job, paths.state, paths.cache, say=_say(args))
     if args.json:
@@ -147,4 +148,9 @@ def register(commands: Commands) -> None:
     p.add_argument("--lr", type=float, default=3e-5, help="peak learning rate (3e-5)")
     p.add_argument("--max-seq", type=int, default=128, help="tokens per text in training (128)")
     p.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (0: none)")
+    p.add_argument(
+        "--embed-precision",
+        choices=("fp32", "int8"),
+        help="score before and after with ONNX weights of this precision ([retrieval] default)",
+    )
     p.add_argument("--json", action="store_true")

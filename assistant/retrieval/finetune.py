@@ -9,7 +9,6 @@ passages marked bad for the same query.
 from __future__ import annotations
 
 import logging
-import math
 import os
 import random
 from collections.abc import Callable, Iterable, Sequence
@@ -122,6 +121,18 @@ def _schedule(total: int) -> Callable[[int], float]:
     return lambda step: min((step + 1) / warmup, max(0.0, (total - step) / max(1, total - warmup)))
 
 
+def batches(count: int, options: TrainOptions) -> list[list[int]]:
+    """The examples of each step: `epochs` seeded shuffles cut into batches, capped at
+    `max_steps`."""
+    rng = random.Random(options.seed)
+    order = list(range(count))
+    out: list[list[int]] = []
+    for _ in range(options.epochs):
+        rng.shuffle(order)
+        out += [order[i : i + options.batch] for i in range(0, count, options.batch)]
+    return out[: options.max_steps] if options.max_steps else out
+
+
 def train(
     triplets: Sequence[Triplet],
     out: Path,
@@ -142,30 +153,19 @@ def train(
     served = model.max_seq_length
     model.max_seq_length = options.max_seq  # shorter while training: the cost is quadratic
     model.train()
-    per_epoch = math.ceil(len(triplets) / options.batch)
-    total = per_epoch * options.epochs
-    if options.max_steps:
-        total = min(total, options.max_steps)
+    steps = batches(len(triplets), options)
     optimizer = torch.optim.AdamW(model.parameters(), lr=options.lr)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(total))
-    rng = random.Random(options.seed)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _schedule(len(steps)))
     losses: list[float] = []
-    order = list(range(len(triplets)))
-    while len(losses) < total:
-        rng.shuffle(order)
-        for start in range(0, len(order), options.batch):
-            if len(losses) >= total:
-                break
-            loss = _batch_loss(
-                model, [triplets[i] for i in order[start : start + options.batch]], options.scale
-            )
-            loss.backward()
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad()
-            losses.append(float(loss.detach()))
-            if on_step:
-                on_step(len(losses), total, losses[-1])
+    for batch in steps:
+        loss = _batch_loss(model, [triplets[i] for i in batch], options.scale)
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad()
+        losses.append(float(loss.detach()))
+        if on_step:
+            on_step(len(losses), len(steps), losses[-1])
     model.eval()
     model.max_seq_length = served
     model.save(str(out), create_model_card=False)

@@ -49,10 +49,10 @@ def export_folder(cache: Path) -> Path:
     return cache / hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def vectors_folder(cache: Path) -> Path:
-    """Where evaluations keep the bundled model's fp32 corpus vectors: inside its export
-    folder, so that they go when the model or onnxruntime changes."""
-    return export_folder(cache) / "vectors-fp32"
+def vectors_folder(cache: Path, precision: str = "fp32") -> Path:
+    """Where evaluations keep the bundled model's corpus vectors: inside its export folder,
+    so that they go when the model or onnxruntime changes."""
+    return export_folder(cache) / f"vectors-{precision}"
 
 
 @contextmanager

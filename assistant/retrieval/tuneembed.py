@@ -75,6 +75,7 @@ class EmbedderTuning:
     share: float = 0.8
     options: TrainOptions = field(default_factory=TrainOptions)
     fusion: Fusion = field(default_factory=Fusion)
+    precision: str = "fp32"  # of the ONNX files that score before and after
 
 
 def _scores(data: Beir, spec: EmbedSpec, fusion: Fusion) -> dict[str, Any]:
@@ -85,7 +86,8 @@ def _scores(data: Beir, spec: EmbedSpec, fusion: Fusion) -> dict[str, Any]:
         vectors = None
         if spec.model is None and spec.cache is not None:
             embedder.embed(["warm up"])  # exports first when needed
-            vectors = cached_vectors(data.doc_texts, embedder, vectors_folder(spec.cache))
+            folder = vectors_folder(spec.cache, spec.precision)
+            vectors = cached_vectors(data.doc_texts, embedder, folder)
         result = evaluate(data, embedder, fusion, vectors=vectors)
     finally:
         embedder.close()
@@ -102,7 +104,11 @@ def tune_embedder(
     check_name(job.name)
     triplets: list[Triplet] = []
     held: Beir | None = None
-    report: dict[str, Any] = {"name": job.name, "options": asdict(job.options)}
+    report: dict[str, Any] = {
+        "name": job.name,
+        "options": asdict(job.options),
+        "embed_precision": job.precision,
+    }
     if job.data is not None:
         train_q, held_q = split_queries(job.data.qrels, job.share)
         held = held_out(job.data, held_q)
@@ -130,12 +136,11 @@ def tune_embedder(
     report["path"] = str(folder)
     if held is not None:
         say(f"scoring the bundled MiniLM on {len(held.queries)} held-out queries")
-        bundled = EmbedSpec("onnx", "fp32", cache=cache / "embedder-onnx")
+        bundled = EmbedSpec("onnx", job.precision, cache=cache / "embedder-onnx")
         report["before"] = _scores(held, bundled, job.fusion)
         say("scoring the tuned embedder on the same queries")
-        report["after"] = _scores(
-            held, EmbedSpec("onnx", "fp32", cache=cache, model=folder), job.fusion
-        )
+        tuned = EmbedSpec("onnx", job.precision, cache=cache, model=folder)
+        report["after"] = _scores(held, tuned, job.fusion)
     write_json_atomic(folder / REPORT, report)
     return report
 

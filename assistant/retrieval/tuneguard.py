@@ -84,20 +84,23 @@ def build_runs(data: Beir, embedder: Any, vectors: np.ndarray) -> dict[str, Any]
 
 
 def main(argv: list[str]) -> int:
-    """`DIR CACHE`: write DIR/runs.json.gz with the bundled MiniLM (ONNX fp32, export in CACHE)."""
+    """`DIR CACHE [PRECISION]`: write DIR/runs.json.gz with the bundled MiniLM on ONNX (fp32
+    or int8; the export and the corpus vectors are kept in CACHE)."""
     from assistant.retrieval.embedder import EmbedSpec
     from assistant.retrieval.onnxembed import vectors_folder
 
-    if len(argv) != 2:
-        print("usage: python -m assistant.retrieval.tuneguard DIR CACHE", file=sys.stderr)
+    if len(argv) not in (2, 3) or argv[2:] not in ([], ["fp32"], ["int8"]):
+        print(
+            "usage: python -m assistant.retrieval.tuneguard DIR CACHE [fp32|int8]", file=sys.stderr
+        )
         return 2
-    folder, cache = Path(argv[0]), Path(argv[1])
-    embedder = EmbedSpec("onnx", "fp32", cache=cache).build(idle_s=3600)
+    folder, cache, precision = Path(argv[0]), Path(argv[1]), (argv[2:] or ["fp32"])[0]
+    embedder = EmbedSpec("onnx", precision, cache=cache).build(idle_s=3600)
     try:
         data = load_beir(folder)
         embedder.embed(["warm up"])  # exports first when needed, so the folder below exists
-        vectors = cached_vectors(data.doc_texts, embedder, vectors_folder(cache))
-        runs = build_runs(data, embedder, vectors)
+        vectors = cached_vectors(data.doc_texts, embedder, vectors_folder(cache, precision))
+        runs = build_runs(data, embedder, vectors) | {"embedder": f"all-MiniLM-L6-v2 {precision}"}
     finally:
         embedder.close()
     with gzip.GzipFile(folder / RUNS, "wb", mtime=0) as f:

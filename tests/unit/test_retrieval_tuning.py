@@ -13,7 +13,13 @@ from assistant.procmem import peak_anon, rss_split
 from assistant.retrieval.embedder import FakeEmbedder
 from assistant.retrieval.errors import EvalError
 from assistant.retrieval.evaluate import load_beir
-from assistant.retrieval.finetune import mine_triplets, split_queries, triplets_from_pairs
+from assistant.retrieval.finetune import (
+    TrainOptions,
+    batches,
+    mine_triplets,
+    split_queries,
+    triplets_from_pairs,
+)
 from assistant.retrieval.hybrid import Fusion
 from assistant.retrieval.pairs import RelevancePair, load_pairs
 from assistant.retrieval.settings import RetrievalSection
@@ -170,3 +176,11 @@ def test_peak_anon_sees_memory_that_was_freed_before_the_end() -> None:
         time.sleep(0.1)
         del block
     assert peak.peak_mb - rss_split()["anon_mb"] > 48
+
+
+def test_batches_cover_every_example_once_per_epoch_and_stop_at_max_steps() -> None:
+    steps = batches(7, TrainOptions(epochs=2, batch=3))
+    assert [len(b) for b in steps] == [3, 3, 1, 3, 3, 1]
+    assert sorted(i for b in steps[:3] for i in b) == list(range(7))
+    assert steps == batches(7, TrainOptions(epochs=2, batch=3))  # seeded
+    assert batches(7, TrainOptions(epochs=2, batch=3, max_steps=1)) == steps[:1]
