@@ -60,7 +60,8 @@ def cmd_tune_embedder(args: argparse.Namespace) -> int:
         return 0
     print(
         f"embedder {report['name']!r} in {report['path']}: {report['steps']} steps on "
-        f"{report['triplets']} triplets in {report['train_s']} s, peak anonymous memory "
+        f"{report['triplets']} triplets in {report['train_s']} s ({report['train_cpu_s']} s "
+        f"of CPU), peak anonymous memory "
         f"{report['train_peak_anon_mb']} MiB"
     )
     for arm in ("dense", "hybrid"):
@@ -83,6 +84,7 @@ def cmd_tune_retrieval(args: argparse.Namespace) -> int:
     from assistant.retrieval.tuneguard import load_runs, shipped_split
 
     if args.pairs is None:
+        # Without --pairs the stored `ask` feedback is meant (joined when the feedback store is).
         raise EvalError("tune retrieval: --pairs FILE is needed (JSONL: query, text, good)")
     pairs = load_pairs(Path(args.pairs))
     paths = load_paths()

@@ -94,6 +94,44 @@ def _scores(data: Beir, spec: EmbedSpec, fusion: Fusion) -> dict[str, Any]:
     return {arm: result[arm] for arm in ARMS} | {"build_s": result["build_s"]}
 
 
+def _training_set(job: EmbedderTuning, report: dict[str, Any]) -> tuple[list[Triplet], Beir | None]:
+    """The triplets to train on and the held-out queries (None without a BEIR split)."""
+    triplets: list[Triplet] = []
+    held: Beir | None = None
+    if job.data is not None:
+        train_q, held_q = split_queries(job.data.qrels, job.share)
+        held = held_out(job.data, held_q)
+        triplets += mine_triplets(job.data, train_q, job.options.negatives)
+        report.update(queries_train=len(train_q), queries_held_out=len(held_q), share=job.share)
+    triplets += triplets_from_pairs(job.pairs, job.options.negatives)
+    report["pairs"] = len(job.pairs)
+    return triplets, held
+
+
+def _train_and_export(
+    job: EmbedderTuning, triplets: list[Triplet], root: Path, say: Callable[[str], None]
+) -> dict[str, Any]:
+    """Train into a temporary folder, export it to ONNX, move it to `root/NAME`."""
+    root.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=root, prefix=f".tmp-{job.name}-"))
+    try:
+        say(f"training on {len(triplets)} (query, passage, negatives) triplets")
+        wall, cpu = time.perf_counter(), time.process_time()
+        with peak_anon() as peak:
+            report = train(triplets, work, job.options, on_step=_progress(say))
+        report["train_s"] = round(time.perf_counter() - wall, 1)
+        report["train_cpu_s"] = round(time.process_time() - cpu, 1)
+        report["train_peak_anon_mb"] = peak.peak_mb
+        say("exporting to ONNX")
+        wall = time.perf_counter()
+        export_model(work, work / ONNX_DIR)
+        report["export_s"] = round(time.perf_counter() - wall, 1)
+        report["path"] = str(_install(work, root / job.name))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return report
+
+
 def tune_embedder(
     job: EmbedderTuning,
     state: Path,
@@ -102,38 +140,14 @@ def tune_embedder(
 ) -> dict[str, Any]:
     """Train, export and (with a BEIR split) score before and after; return the report."""
     check_name(job.name)
-    triplets: list[Triplet] = []
-    held: Beir | None = None
     report: dict[str, Any] = {
         "name": job.name,
         "options": asdict(job.options),
         "embed_precision": job.precision,
     }
-    if job.data is not None:
-        train_q, held_q = split_queries(job.data.qrels, job.share)
-        held = held_out(job.data, held_q)
-        triplets += mine_triplets(job.data, train_q, job.options.negatives)
-        report.update(queries_train=len(train_q), queries_held_out=len(held_q), share=job.share)
-    triplets += triplets_from_pairs(job.pairs, job.options.negatives)
-    report["pairs"] = len(job.pairs)
-    root = embedders_dir(state)
-    root.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(dir=root, prefix=f".tmp-{job.name}-"))
-    try:
-        say(f"training on {len(triplets)} (query, passage, negatives) triplets")
-        started = time.perf_counter()
-        with peak_anon() as peak:
-            steps = train(triplets, work, job.options, on_step=_progress(say))
-        report.update(steps, train_s=round(time.perf_counter() - started, 1))
-        report["train_peak_anon_mb"] = peak.peak_mb
-        say("exporting to ONNX")
-        started = time.perf_counter()
-        export_model(work, work / ONNX_DIR)
-        report["export_s"] = round(time.perf_counter() - started, 1)
-        folder = _install(work, root / job.name)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    report["path"] = str(folder)
+    triplets, held = _training_set(job, report)
+    report.update(_train_and_export(job, triplets, embedders_dir(state), say))
+    folder = Path(report["path"])
     if held is not None:
         say(f"scoring the bundled MiniLM on {len(held.queries)} held-out queries")
         bundled = EmbedSpec("onnx", job.precision, cache=cache / "embedder-onnx")
