@@ -147,7 +147,7 @@ def register(commands: Commands) -> None:
     )
     p.add_argument("--epochs", type=int, default=1, help="passes over the training pairs (1)")
     p.add_argument("--batch", type=int, default=16, help="pairs per step (16)")
-    p.add_argument("--lr", type=float, default=3e-5, help="peak learning rate (3e-5)")
+    p.add_argument("--lr", type=float, default=5e-5, help="peak learning rate (5e-5)")
     p.add_argument("--max-seq", type=int, default=128, help="tokens per text in training (128)")
     p.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (0: none)")
     p.add_argument(

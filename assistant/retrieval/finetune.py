@@ -43,7 +43,7 @@ class TrainOptions:
 
     epochs: int = 1
     batch: int = 16
-    lr: float = 3e-5
+    lr: float = 5e-5
     max_seq: int = 128
     negatives: int = 1
     seed: int = 13
