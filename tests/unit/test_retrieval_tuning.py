@@ -23,6 +23,7 @@ from assistant.retrieval.finetune import (
 from assistant.retrieval.hybrid import Fusion
 from assistant.retrieval.pairs import RelevancePair, load_pairs
 from assistant.retrieval.settings import RetrievalSection
+from assistant.retrieval.store import build_store
 from assistant.retrieval.tuned import read_tuned, with_tuned, write_tuned
 from assistant.retrieval.tunefusion import (
     MAX_LOSS,
@@ -184,3 +185,10 @@ def test_batches_cover_every_example_once_per_epoch_and_stop_at_max_steps() -> N
     assert sorted(i for b in steps[:3] for i in b) == list(range(7))
     assert steps == batches(7, TrainOptions(epochs=2, batch=3))  # seeded
     assert batches(7, TrainOptions(epochs=2, batch=3, max_steps=1)) == steps[:1]
+
+
+def test_the_store_reads_the_tuned_values_over_the_config(tmp_path: Path) -> None:
+    write_tuned(tmp_path / "retrieval", {"rrf_k": 10, "ask_min_relevance": 0.6}, {})
+    with build_store(RetrievalSection(embedder="none"), tmp_path) as store:
+        assert (store.section.rrf_k, store.section.ask_min_relevance) == (10, 0.6)
+        assert store.fusion.rrf_k == 10
