@@ -112,15 +112,24 @@ def cmd_tune_retrieval(args: argparse.Namespace) -> int:
     else:
         keep = {"pairs": report["pairs"], "scifact_ndcg@10": guard["after"]}
         line = f"written to {write_tuned(root, report['after'], keep)}"
-    if args.json:
+    _print_tuning(report, line, as_json=args.json)
+    return 1 if report["refused"] else 0
+
+
+def _print_tuning(report: dict[str, Any], line: str, *, as_json: bool) -> None:
+    """The report (a table, or JSON with `result`), then `line`: on stderr when refused."""
+    if as_json:
         print(json.dumps(report | {"result": line}, indent=2))
     else:
         before, after = report["before"], report["after"]
         for key in before:
             print(f"{key:<18} {before[key]!s:>6} -> {after[key]!s:<6}")
+        guard = report["scifact_ndcg@10"]
         print(f"SciFact train nDCG@10 {guard['before']:.4f} -> {guard['after']:.4f}")
-    print(line, file=sys.stderr if report["refused"] else sys.stdout)
-    return 1 if report["refused"] else 0
+    if report["refused"]:
+        print(line, file=sys.stderr)
+    elif not as_json:
+        print(line)
 
 
 def register(commands: Commands) -> None:
