@@ -21,6 +21,13 @@ def _say(args: argparse.Namespace) -> Any:
     return say
 
 
+def _pairs(args: argparse.Namespace, state: Path) -> list[Any]:
+    """The pairs of --pairs FILE, else the stored `ask` feedback."""
+    from assistant.retrieval.pairs import feedback_pairs, load_pairs
+
+    return load_pairs(Path(args.pairs)) if args.pairs else feedback_pairs(state)
+
+
 def cmd_tune_embedder(args: argparse.Namespace) -> int:
     """Fine-tune MiniLM on a BEIR split's training queries (and pairs); score it held out."""
     from assistant.config import config_path, load_config
@@ -29,15 +36,16 @@ def cmd_tune_embedder(args: argparse.Namespace) -> int:
     from assistant.retrieval.evaluate import load_beir
     from assistant.retrieval.finetune import TrainOptions
     from assistant.retrieval.hybrid import Fusion
-    from assistant.retrieval.pairs import load_pairs
     from assistant.retrieval.tuneembed import EmbedderTuning, tune_embedder
 
-    if args.dir is None and args.pairs is None:
-        raise EvalError("tune embedder: give a BEIR_DIR, --pairs FILE or both")
     if not 0 < args.queries_split < 1:
         raise EvalError(f"--queries-split {args.queries_split}: must be between 0 and 1")
     s = load_config(config_path(args.config)).retrieval
     paths = load_paths()
+    # Without a BEIR folder and without --pairs: the stored `ask` feedback.
+    pairs = _pairs(args, paths.state) if args.dir is None or args.pairs else []
+    if args.dir is None and not pairs:
+        raise EvalError("tune embedder: no BEIR_DIR, no --pairs and no rated ask answers yet")
     options = TrainOptions(
         epochs=args.epochs,
         batch=args.batch,
@@ -48,7 +56,7 @@ def cmd_tune_embedder(args: argparse.Namespace) -> int:
     job = EmbedderTuning(
         name=args.name,
         data=load_beir(Path(args.dir)) if args.dir else None,
-        pairs=load_pairs(Path(args.pairs)) if args.pairs else [],
+        pairs=pairs,
         share=args.queries_split,
         options=options,
         fusion=Fusion(s.rrf_k, s.weight_bm25, s.weight_dense, s.fusion_depth),
@@ -77,17 +85,15 @@ def cmd_tune_retrieval(args: argparse.Namespace) -> int:
     from assistant.paths import load_paths
     from assistant.retrieval.errors import EvalError
     from assistant.retrieval.hybrid import Fusion
-    from assistant.retrieval.pairs import load_pairs
     from assistant.retrieval.store import embed_spec, store_dir
     from assistant.retrieval.tuned import with_tuned, write_tuned
     from assistant.retrieval.tunefusion import MAX_LOSS, tune_fusion
     from assistant.retrieval.tuneguard import load_runs, shipped_split
 
-    if args.pairs is None:
-        # Without --pairs the stored `ask` feedback is meant (joined when the feedback store is).
-        raise EvalError("tune retrieval: --pairs FILE is needed (JSONL: query, text, good)")
-    pairs = load_pairs(Path(args.pairs))
     paths = load_paths()
+    pairs = _pairs(args, paths.state)
+    if not pairs:
+        raise EvalError("tune retrieval: no rated ask answers yet (assistant feedback), no --pairs")
     root = store_dir(paths.state)
     s = with_tuned(load_config(config_path(args.config)).retrieval, root)
     if s.embedder == "none":
@@ -138,7 +144,9 @@ def register(commands: Commands) -> None:
     p = group.add(
         "retrieval", cmd_tune_retrieval, "re-fit the fusion and ask's threshold on labelled pairs"
     )
-    p.add_argument("--pairs", metavar="FILE", help="JSONL pairs: query, text, good (, doc_id)")
+    p.add_argument(
+        "--pairs", metavar="FILE", help="JSONL: query, text, good (default: the ask feedback)"
+    )
     p.add_argument("--dry-run", action="store_true", help="report only; write nothing")
     p.add_argument("--json", action="store_true")
     p = group.add(

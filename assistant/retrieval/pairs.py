@@ -1,7 +1,8 @@
 """Labelled (query, passage, good/bad) pairs: what `tune retrieval` and `tune embedder` learn from.
 
 One JSON object a line: `{"query": str, "text": str, "good": bool, "doc_id"?: str}`. `ask`
-feedback (a thumbs up or down on the chunk an answer cited) becomes one pair each.
+feedback (a thumbs up or down on the chunk an answer cited) becomes one pair each:
+`feedback_pairs` reads them from the feedback store.
 """
 
 from __future__ import annotations
@@ -67,3 +68,14 @@ def by_query(pairs: Iterable[RelevancePair]) -> dict[str, list[RelevancePair]]:
     for pair in pairs:
         groups.setdefault(pair.query, []).append(pair)
     return groups
+
+
+def feedback_pairs(state: Path) -> list[RelevancePair]:
+    """The stored `ask` feedback as pairs, oldest first (`doc_id`: the note's path#heading)."""
+    from assistant.feedback.store import FILE, FeedbackStore
+
+    store = FeedbackStore(state / FILE)
+    try:
+        return [RelevancePair(p.query, p.text, p.good, p.note) for p in store.ask_pairs()]
+    finally:
+        store.close()

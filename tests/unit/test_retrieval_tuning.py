@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from assistant.feedback.store import FeedbackStore
+from assistant.feedback.utterance import Source, Utterance
 from assistant.procmem import peak_anon, rss_split
 from assistant.retrieval.embedder import FakeEmbedder
 from assistant.retrieval.errors import EvalError
@@ -21,7 +23,7 @@ from assistant.retrieval.finetune import (
     triplets_from_pairs,
 )
 from assistant.retrieval.hybrid import Fusion
-from assistant.retrieval.pairs import RelevancePair, load_pairs
+from assistant.retrieval.pairs import RelevancePair, feedback_pairs, load_pairs
 from assistant.retrieval.settings import RetrievalSection
 from assistant.retrieval.store import build_store
 from assistant.retrieval.tuned import read_tuned, with_tuned, write_tuned
@@ -192,3 +194,19 @@ def test_the_store_reads_the_tuned_values_over_the_config(tmp_path: Path) -> Non
     with build_store(RetrievalSection(embedder="none"), tmp_path) as store:
         assert (store.section.rrf_k, store.section.ask_min_relevance) == (10, 0.6)
         assert store.fusion.rrf_k == 10
+
+
+def test_stored_ask_feedback_becomes_pairs(tmp_path: Path) -> None:
+    assert feedback_pairs(tmp_path) == []  # no store yet: no pairs, no file made
+    assert not (tmp_path / "feedback.sqlite").exists()
+    store = FeedbackStore(tmp_path / "feedback.sqlite")
+    at = "2026-11-30T07:31:00+00:00"
+    note = Source(path="wifi.md", heading="Guest", text="Guest password: tulip42")
+    store.add(
+        Utterance("u1", "ask", at, "tulip42", input="guest wifi?", sources=[note]), "bad", "", at
+    )
+    store.add(Utterance("u2", "clock", at, "It is 07:31."), "good", "", at)  # not a pair
+    store.close()
+    assert feedback_pairs(tmp_path) == [
+        RelevancePair("guest wifi?", "Guest password: tulip42", False, "wifi.md#Guest")
+    ]
