@@ -76,3 +76,11 @@ def test_tuning_that_keeps_scifact_ndcg_is_written_and_read(state_dir: Path) -> 
     again = json.loads(assistant("tune", "retrieval", "--pairs", str(pairs), "--json").stdout)
     assert again["before"] == report["after"]
     assert again["changed"] is False
+
+
+def test_without_pairs_or_rated_answers_there_is_nothing_to_tune() -> None:
+    for args in (("retrieval",), ("embedder",)):
+        done = assistant("tune", *args, check=False)
+        assert done.returncode == 1
+        assert "no rated ask answers yet" in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
