@@ -116,7 +116,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.cli.progress import Spinner, watch_app
     from assistant.config import config_path
     from assistant.llm.contract import collecting
-    from assistant.retrieval.ask import ask
+    from assistant.retrieval.ask import AskOptions, ask
     from assistant.retrieval.store import build_store
 
     app = build_app(config_path(args.config), text_out=quiet_text())
@@ -129,16 +129,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
         section = app.config.retrieval
         with spinner, collecting(outcomes):
             with build_store(section, app.paths.state, cache_dir=app.paths.cache) as store:
-                answer = ask(
-                    store,
-                    app.llm,
-                    args.question,
-                    top_k=section.ask_top_k,
-                    min_relevance=store.section.ask_min_relevance,  # tuned.json's
-                    min_coverage=section.ask_min_coverage,
-                    candidates=section.ask_candidates,
-                    seed=app.config.llm.seed,
-                )
+                # store.section: the config's, with tuned.json's threshold winning.
+                options = AskOptions.from_section(store.section, seed=app.config.llm.seed)
+                answer = ask(store, app.llm, args.question, options)
             if not args.no_speak:
                 app.speaker.say(answer.spoken)
         uid = journal_answer(app.journal, args.question, answer, outcomes, started)

@@ -13,7 +13,7 @@ from typing import Any
 from assistant.llm.base import LLM
 from assistant.quality.ask_grounding import ask_facts, ask_ungrounded
 from assistant.quality.evaluate import CountingLLM, EvalOptions
-from assistant.retrieval.ask import Answer, ask, relevance, source_text
+from assistant.retrieval.ask import Answer, AskOptions, ask, eligible, question_weights
 from assistant.retrieval.settings import RetrievalSection
 
 # The QA set: notes/, dev.jsonl (the threshold was tuned on it), heldout.jsonl (it was not).
@@ -100,16 +100,7 @@ def evaluate_ask(
     rows = []
     started = time.perf_counter()
     for item in items:
-        answer = ask(
-            store,
-            counting,
-            item.question,
-            top_k=section.ask_top_k,
-            min_relevance=section.ask_min_relevance,
-            min_coverage=section.ask_min_coverage,
-            candidates=section.ask_candidates,
-            seed=seed,
-        )
+        answer = ask(store, counting, item.question, AskOptions.from_section(section, seed))
         rows.append(score(item, answer, notes))
     summary = summarise(rows, {i.id for i in items if i.note}, time.perf_counter() - started)
     tokens = counting.tokens
@@ -148,16 +139,15 @@ def _rate(n: int, total: int) -> float | None:
     return round(n / total, 4) if total else None
 
 
-def tune_threshold(store: Any, items: Sequence[QAItem]) -> dict[str, Any]:
+def tune_threshold(store: Any, items: Sequence[QAItem], top_k: int = 3) -> dict[str, Any]:
     """The lowest threshold (2 decimals) that declines every unanswerable question the name
-    check lets through, and how many answerable questions' best chunk still clears it."""
+    and subject rules let through, and how many answerable questions still clear it."""
     passing: list[float] = []
     answerable: list[float] = []
     for item in items:
-        best = store.search(item.question, 1).hits[:1]
-        if not best or ask_ungrounded(item.question, source_text(best[0])):
-            continue
-        (answerable if item.note else passing).append(relevance(best[0]))
+        result = store.search(item.question, top_k)
+        if choices := eligible(result, item.question, question_weights(store, item.question)):
+            (answerable if item.note else passing).append(choices[0].relevance)
     threshold = (int(max(passing, default=0.0) * 100) + 1) / 100
     kept = sum(r >= threshold for r in answerable)
     return {"threshold": threshold, "highest_unanswerable": max(passing, default=None),

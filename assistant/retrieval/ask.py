@@ -1,10 +1,12 @@
 """Answer a question from the notes, or say they do not answer it: grounded, cited, no scaffolding.
 
-The road: retrieve; decline when the best chunk is not relevant enough (below
-`[retrieval] ask_min_relevance`, or a name or number of the question is not in it); else
-let the model answer from that one chunk, keep the first candidate every rule accepts
-(grounded: each number, name and code of the answer is in the chunk), and when none
-passes quote the chunk's sentence that best fits the question.
+The road: retrieve; keep the hits that hold the question's names, numbers and codes and a
+sentence about the question's subject (none when the notes record what is asked for somebody
+else: `assistant.retrieval.subject`); decline when the most relevant of them is below
+`[retrieval] ask_min_relevance`, or when another note within `ask_margin` of it answers as
+well with other facts; else let the model answer from that one chunk, keep the first
+candidate every rule accepts (grounded: each number, name and code of the answer is in the
+chunk), and when none passes quote the chunk's sentence about the subject that best fits.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ from assistant.llm.contract import (
 )
 from assistant.quality.ask_grounding import ask_facts, ask_ungrounded
 from assistant.retrieval.base import Hit, Retriever, SearchResult
-from assistant.retrieval.extract import best_sentence, has_scaffolding, strip_scaffolding
+from assistant.retrieval.extract import best_of, has_scaffolding, strip_scaffolding
+from assistant.retrieval.settings import RetrievalSection
 from assistant.retrieval.sparse import QUESTION_WORDS, Coverage, tokenize
+from assistant.retrieval.subject import attach, weigh
 
 KNOW_NOTHING = "I don't know anything about that yet."
 DECLINE = "Your notes don't mention that."
@@ -132,36 +136,108 @@ def rules(question: str, hit: Hit, key: str) -> Contract:
     return Contract([NotEmpty(), MaxWords(MAX_WORDS), NoRepetition(), *checks], retries=0)
 
 
+@dataclass(frozen=True)
+class AskOptions:
+    """How `ask` retrieves and decides: chunks retrieved, the relevance floors (with and
+    without embeddings), generated candidates, the seed, and the relevance margin within which
+    another note that answers as well makes the answer ambiguous."""
+
+    top_k: int = 3
+    min_relevance: float = 0.53
+    min_coverage: float = 0.62
+    candidates: int = 2
+    seed: int = 0
+    margin: float = 0.05
+
+    @classmethod
+    def from_section(cls, section: RetrievalSection, seed: int = 0) -> AskOptions:
+        """The options of a [retrieval] section."""
+        return cls(
+            section.ask_top_k,
+            section.ask_min_relevance,
+            section.ask_min_coverage,
+            section.ask_candidates,
+            seed,
+            section.ask_margin,
+        )
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A hit `ask` may answer from, its relevance and its answering sentence (the subject's)."""
+
+    hit: Hit
+    relevance: float
+    key: str
+
+
+def eligible(
+    result: SearchResult, question: str, weights: dict[str, float] | None = None
+) -> list[Choice]:
+    """The hits `ask` may answer from, most relevant first: each holds the question's names,
+    numbers and codes and a sentence about its subject; none when the notes record what is
+    asked for somebody else (`assistant.retrieval.subject`)."""
+    attached = attach(question, result.hits, weights)
+    if attached.someone_elses:
+        return []
+    choices = [
+        Choice(hit, relevance(hit), best_of(question, hit.heading, mine, weights))
+        for hit, mine in zip(result.hits, attached.sentences, strict=True)
+        if mine and not ask_ungrounded(question, source_text(hit))
+    ]
+    return sorted(choices, key=lambda c: -c.relevance)
+
+
+def _match(question: str, choice: Choice, weights: dict[str, float] | None) -> float:
+    """How much of the question the choice's sentence and heading hold (summed weights)."""
+    asked = set(tokenize([question])[0]) - QUESTION_WORDS
+    return weigh(asked & set(tokenize([f"{choice.key}\n{choice.hit.heading}"])[0]), weights)
+
+
+def choose(
+    result: SearchResult, question: str, options: AskOptions, weights: dict[str, float] | None
+) -> Choice | None:
+    """The most relevant eligible hit above its floor, or None to decline: also when another
+    note within `options.margin` of it answers as well with other facts (ambiguous)."""
+    floor = {True: options.min_relevance, False: options.min_coverage}
+    kept = [c for c in eligible(result, question, weights)
+            if c.relevance >= floor[c.hit.similarity is not None]]  # fmt: skip
+    if not kept:
+        return None
+    best = kept[0]
+    for rival in kept[1:]:
+        if rival.hit.path == best.hit.path or rival.relevance < best.relevance - options.margin:
+            continue
+        ours, theirs = set(ask_facts(best.key)), set(ask_facts(rival.key))
+        if theirs != ours and _match(question, rival, weights) >= _match(question, best, weights):
+            return None
+    return best
+
+
 def answer_from(
     result: SearchResult,
     question: str,
     llm: LLM,
-    *,
-    min_relevance: float,
-    min_coverage: float = 0.62,
-    candidates: int = 2,
-    seed: int = 0,
+    options: AskOptions = AskOptions(),
     weights: dict[str, float] | None = None,
 ) -> Answer:
-    """Decline, answer from the best hit, or quote its best sentence."""
+    """Decline, answer from the chosen hit, or quote its answering sentence."""
     if not result.hits:
         return Answer(KNOW_NOTHING, KNOW_NOTHING, result.mode, answered=False)
-    best = result.hits[0]
-    score = relevance(best)
-    # Without embeddings the score is coverage alone, which needs its own floor.
-    floor = min_relevance if best.similarity is not None else min_coverage
-    if score < floor or ask_ungrounded(question, source_text(best)):
-        return Answer(DECLINE, DECLINE, result.mode, answered=False, relevance=score)
-    key = best_sentence(question, best.heading, best.text, weights)
+    choice = choose(result, question, options, weights)
+    if choice is None:
+        top = max(relevance(h) for h in result.hits)
+        return Answer(DECLINE, DECLINE, result.mode, answered=False, relevance=top)
+    best, key = choice.hit, choice.key
     contract = rules(question, best, key)
-    contract = Contract(contract.rules, retries=max(0, candidates - 1))
+    contract = Contract(contract.rules, retries=max(0, options.candidates - 1))
     outcome = generate_checked(
         llm,
         build_prompt(question, best),
         contract,
         lambda: key,
         options=GenerateOptions(
-            max_tokens=48, temperature=0.2, seed=seed, stop=("\n\n",), fixed_prefix=1
+            max_tokens=48, temperature=0.2, seed=options.seed, stop=("\n\n",), fixed_prefix=1
         ),
         tidy=_tidy,
         input=question,
@@ -173,34 +249,19 @@ def answer_from(
         result.mode,
         [best],
         outcome.fallback,
-        relevance=score,
+        relevance=choice.relevance,
         attempts=outcome.attempts,
         failures=outcome.failures,
     )
 
 
-def ask(
-    store: Retriever,
-    llm: LLM,
-    question: str,
-    *,
-    top_k: int = 3,
-    min_relevance: float = 0.53,
-    min_coverage: float = 0.62,
-    candidates: int = 2,
-    seed: int = 0,
-) -> Answer:
+def ask(store: Retriever, llm: LLM, question: str, options: AskOptions = AskOptions()) -> Answer:
     """Retrieve, then answer or decline."""
-    result = store.search(question, top_k)
+    result = store.search(question, options.top_k)
+    return answer_from(result, question, llm, options, question_weights(store, question))
+
+
+def question_weights(store: Retriever, question: str) -> dict[str, float] | None:
+    """The IDF of the question's words in the store's BM25 index (None without one)."""
     sparse = getattr(getattr(store, "index", None), "sparse", None)
-    weights = Coverage(question, sparse).weights if sparse is not None else None
-    return answer_from(
-        result,
-        question,
-        llm,
-        min_relevance=min_relevance,
-        min_coverage=min_coverage,
-        candidates=candidates,
-        seed=seed,
-        weights=weights,
-    )
+    return Coverage(question, sparse).weights if sparse is not None else None

@@ -31,15 +31,20 @@ def sentences(text: str) -> list[str]:
 def best_sentence(
     question: str, heading: str, text: str, weights: dict[str, float] | None = None
 ) -> str:
+    """The chunk's sentence that best answers the question (`best_of` over its sentences)."""
+    options = sentences(text)
+    return best_of(question, heading, options, weights) if options else " ".join(text.split())
+
+
+def best_of(
+    question: str, heading: str, options: list[str], weights: dict[str, float] | None = None
+) -> str:
     """The sentence holding most of the question's words (weighted by `weights`, e.g. IDF)
     that the heading does not already hold (it covers every sentence under it), plus a
     bonus for holding what the question asks for (a date for "when", a number for "how
-    much"); ties go to the earliest."""
+    much"); ties go to the earliest. `options` must not be empty."""
     asked = set(tokenize([question])[0])
     left = asked - set(tokenize([heading])[0]) or asked
-    options = sentences(text)
-    if not options:
-        return " ".join(text.split())
     words = tokenize(options)
     wanted = _wanted(question)
 

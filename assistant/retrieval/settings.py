@@ -53,6 +53,9 @@ class RetrievalSection(Section):
     ask_min_coverage: float = Field(0.62, ge=0, le=1)
     # Generated answers tried before quoting the note's best sentence.
     ask_candidates: int = Field(2, ge=1, le=8)
+    # `ask` declines as ambiguous when another note within this much relevance of the best
+    # answers the question as well with other facts (docs/retrieval.md).
+    ask_margin: float = Field(0.05, ge=0, le=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> RetrievalSection:

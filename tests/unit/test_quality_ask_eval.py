@@ -67,7 +67,7 @@ def test_the_shipped_qa_set_has_the_size_the_issue_asks_and_true_answers() -> No
     notes = sorted((QA_DIR / "notes").glob("*.md"))
     dev, held = load_qa(QA_DIR / "dev.jsonl"), load_qa(QA_DIR / "heldout.jsonl")
     assert len(notes) >= 40
-    assert sum(1 for i in dev if i.note) == 60 and sum(1 for i in dev if not i.note) == 20
+    assert sum(1 for i in dev if i.note) >= 60 and sum(1 for i in dev if not i.note) >= 20
     assert held and not {i.question for i in held} & {i.question for i in dev}
     for item in dev + held:
         if item.note:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.retrieval.ask import DECLINE, KNOW_NOTHING, answer_from, ask, relevance
+from assistant.retrieval.ask import DECLINE, KNOW_NOTHING, AskOptions, answer_from, ask, relevance
 from assistant.retrieval.base import Hit, SearchResult
 from assistant.retrieval.embedder import FakeEmbedder
 from assistant.retrieval.indexer import index_paths
@@ -48,7 +48,9 @@ def _hit(text: str, similarity: float | None, coverage: float) -> Hit:
 def test_a_grounded_answer_is_spoken_with_its_one_source(state_dir: Path, tmp_path: Path) -> None:
     llm = FakeLLM(["Water them every second morning."])
     with _indexed(state_dir, tmp_path) as store:
-        answer = ask(store, llm, "How often do I water the tomatoes?", min_relevance=0.0)
+        answer = ask(
+            store, llm, "How often do I water the tomatoes?", AskOptions(min_relevance=0.0)
+        )
     assert answer.answer == "Water them every second morning."
     assert answer.spoken == "From your notes on Tomatoes: Water them every second morning."
     assert (answer.answered, answer.fallback, answer.mode) == (True, False, "hybrid")
@@ -65,7 +67,7 @@ def test_the_main_password_is_rejected_for_the_guest_question(
 ) -> None:
     llm = FakeLLM(["The password is maple-Otter-8812.", "It is sunny-Kite-2290."])
     with _indexed(state_dir, tmp_path) as store:
-        answer = ask(store, llm, GUEST, min_relevance=0.0)
+        answer = ask(store, llm, GUEST, AskOptions(min_relevance=0.0))
     assert answer.sources[0].heading == "Home wifi > Guest network"
     assert answer.answer == "It is sunny-Kite-2290."
     assert answer.attempts == 2
@@ -77,7 +79,7 @@ def test_with_no_grounded_candidate_the_best_sentence_is_quoted(
 ) -> None:
     llm = FakeLLM(["The password is maple-Otter-8812.", "I don't know that."])
     with _indexed(state_dir, tmp_path) as store:
-        answer = ask(store, llm, GUEST, min_relevance=0.0, candidates=2)
+        answer = ask(store, llm, GUEST, AskOptions(min_relevance=0.0, candidates=2))
     assert answer.fallback and answer.answered
     assert answer.answer == "Password: sunny-Kite-2290"
     assert answer.spoken == "From your notes on Guest network: Password: sunny-Kite-2290"
@@ -89,7 +91,7 @@ def test_a_candidate_that_misses_the_notes_answer_is_not_taken(
 ) -> None:
     llm = FakeLLM(["The guest network is for visitors."])
     with _indexed(state_dir, tmp_path) as store:
-        answer = ask(store, llm, GUEST, min_relevance=0.0, candidates=1)
+        answer = ask(store, llm, GUEST, AskOptions(min_relevance=0.0, candidates=1))
     assert answer.fallback
     assert "answers: misses the note's answer" in answer.failures[0]
 
@@ -103,7 +105,9 @@ def test_a_date_from_another_sentence_of_the_chunk_is_not_taken() -> None:
     hit = Hit("lisbon.md", "Lisbon > Plans", plans, 0.3, "note", 0.7, 1.0)
     llm = FakeLLM(["The day trip to Sintra is on April 17."])
     result = SearchResult([hit], "hybrid")
-    answer = answer_from(result, "When is the day trip to Sintra?", llm, min_relevance=0.5)
+    answer = answer_from(
+        result, "When is the day trip to Sintra?", llm, AskOptions(min_relevance=0.5)
+    )
     assert answer.fallback
     assert answer.answer == "Day trip to Sintra on Tuesday 15 April: train from Rossio at 09:11."
     assert "not in the answering sentence: 17" in answer.failures[0]
@@ -114,7 +118,9 @@ def test_a_number_of_the_sentence_without_its_words_is_not_an_answer() -> None:
     hit = Hit("allergies.md", "Allergies and medicines", dose, 0.3, "note", 0.7, 1.0)
     llm = FakeLLM(["The answer is: 4."])
     question = "How much children's paracetamol can Maya have?"
-    answer = answer_from(SearchResult([hit], "hybrid"), question, llm, min_relevance=0.5)
+    answer = answer_from(
+        SearchResult([hit], "hybrid"), question, llm, AskOptions(min_relevance=0.5)
+    )
     assert answer.fallback and answer.answer == dose
     assert "answers: says nothing the note says" in answer.failures[0]
 
@@ -122,7 +128,9 @@ def test_a_number_of_the_sentence_without_its_words_is_not_an_answer() -> None:
 def test_scaffolding_is_stripped_from_a_generated_answer(state_dir: Path, tmp_path: Path) -> None:
     llm = FakeLLM(["[1] (your notes on Tomatoes) Answer: Water them every second morning."])
     with _indexed(state_dir, tmp_path) as store:
-        answer = ask(store, llm, "How often do I water the tomatoes?", min_relevance=0.0)
+        answer = ask(
+            store, llm, "How often do I water the tomatoes?", AskOptions(min_relevance=0.0)
+        )
     assert answer.answer == "Water them every second morning."
     assert not answer.fallback
 
@@ -130,7 +138,9 @@ def test_scaffolding_is_stripped_from_a_generated_answer(state_dir: Path, tmp_pa
 def test_below_the_threshold_the_notes_do_not_mention_it(state_dir: Path, tmp_path: Path) -> None:
     llm = FakeLLM(["The password is 1234."])
     with _indexed(state_dir, tmp_path) as store:
-        answer = ask(store, llm, "What is the code for the garage door?", min_relevance=0.53)
+        answer = ask(
+            store, llm, "What is the code for the garage door?", AskOptions(min_relevance=0.53)
+        )
     assert answer.answer == DECLINE == "Your notes don't mention that."
     assert answer.spoken == DECLINE
     assert (answer.answered, answer.sources, llm.calls) == (False, [], [])
@@ -154,7 +164,7 @@ def test_the_threshold_blends_similarity_and_coverage(
     hit = _hit("Sarah's eye test: Thursday 22 May at 11:00.", similarity, coverage)
     llm = FakeLLM(["Sarah's eye test is on 22 May."])
     result = SearchResult([hit], "hybrid" if similarity is not None else "bm25")
-    answer = answer_from(result, "When is Sarah's eye test?", llm, min_relevance=0.53)
+    answer = answer_from(result, "When is Sarah's eye test?", llm, AskOptions(min_relevance=0.53))
     assert answer.answered is answered
     assert answer.relevance == pytest.approx(relevance(hit))
     assert (answer.answer == DECLINE) is (not answered)
@@ -164,7 +174,7 @@ def test_a_name_the_question_asks_about_must_be_in_the_chunk() -> None:
     hit = _hit("Sarah's eye test: Thursday 22 May at 11:00.", 0.9, 1.0)
     llm = FakeLLM(["It is on 22 May."])
     result = SearchResult([hit], "hybrid")
-    answer = answer_from(result, "When is Leo's eye test?", llm, min_relevance=0.0)
+    answer = answer_from(result, "When is Leo's eye test?", llm, AskOptions(min_relevance=0.0))
     assert (answer.answer, answer.answered, llm.calls) == (DECLINE, False, [])
 
 
@@ -182,9 +192,15 @@ def test_without_embeddings_coverage_has_its_own_floor() -> None:
     llm = FakeLLM(["Every month."])
     # BM25 only: no similarity; the share of the question's words decides against its floor.
     thin = SearchResult([Hit("bike.md", "Bike", note, 0.3, "note", None, 0.58)], "bm25")
-    assert not answer_from(thin, question, llm, min_relevance=0.53, min_coverage=0.62).answered
+    assert not answer_from(
+        thin, question, llm, AskOptions(min_relevance=0.53, min_coverage=0.62)
+    ).answered
     full = SearchResult([Hit("bike.md", "Bike", note, 0.3, "note", None, 0.8)], "bm25")
-    assert answer_from(full, question, llm, min_relevance=0.53, min_coverage=0.62).answered
+    assert answer_from(
+        full, question, llm, AskOptions(min_relevance=0.53, min_coverage=0.62)
+    ).answered
     # With embeddings the blend decides: 0.6 x 0.9 + 0.4 x 0.58 = 0.77.
     both = SearchResult([Hit("bike.md", "Bike", note, 0.3, "note", 0.9, 0.58)], "hybrid")
-    assert answer_from(both, question, llm, min_relevance=0.53, min_coverage=0.99).answered
+    assert answer_from(
+        both, question, llm, AskOptions(min_relevance=0.53, min_coverage=0.99)
+    ).answered
