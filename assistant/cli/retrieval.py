@@ -130,7 +130,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         with spinner, collecting(outcomes):
             with build_store(section, app.paths.state, cache_dir=app.paths.cache) as store:
                 # store.section: the config's, with tuned.json's threshold winning.
-                options = AskOptions.from_section(store.section, seed=app.config.llm.seed)
+                options = AskOptions(store.section, app.config.llm.seed)
+                answer = ask(store, app.llm, args.question, options)
                 answer = ask(store, app.llm, args.question, options)
             if not args.no_speak:
                 app.speaker.say(answer.spoken)

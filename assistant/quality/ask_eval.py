@@ -100,7 +100,7 @@ def evaluate_ask(
     rows = []
     started = time.perf_counter()
     for item in items:
-        answer = ask(store, counting, item.question, AskOptions.from_section(section, seed))
+        answer = ask(store, counting, item.question, AskOptions(section, seed))
         rows.append(score(item, answer, notes))
     summary = summarise(rows, {i.id for i in items if i.note}, time.perf_counter() - started)
     tokens = counting.tokens

@@ -138,28 +138,10 @@ def rules(question: str, hit: Hit, key: str) -> Contract:
 
 @dataclass(frozen=True)
 class AskOptions:
-    """How `ask` retrieves and decides: chunks retrieved, the relevance floors (with and
-    without embeddings), generated candidates, the seed, and the relevance margin within which
-    another note that answers as well makes the answer ambiguous."""
+    """How `ask` retrieves and decides: the [retrieval] section's `ask_*` keys, and the seed."""
 
-    top_k: int = 3
-    min_relevance: float = 0.53
-    min_coverage: float = 0.62
-    candidates: int = 2
+    section: RetrievalSection = field(default_factory=RetrievalSection)
     seed: int = 0
-    margin: float = 0.05
-
-    @classmethod
-    def from_section(cls, section: RetrievalSection, seed: int = 0) -> AskOptions:
-        """The options of a [retrieval] section."""
-        return cls(
-            section.ask_top_k,
-            section.ask_min_relevance,
-            section.ask_min_coverage,
-            section.ask_candidates,
-            seed,
-            section.ask_margin,
-        )
 
 
 @dataclass(frozen=True)
@@ -198,15 +180,16 @@ def choose(
     result: SearchResult, question: str, options: AskOptions, weights: dict[str, float] | None
 ) -> Choice | None:
     """The most relevant eligible hit above its floor, or None to decline: also when another
-    note within `options.margin` of it answers as well with other facts (ambiguous)."""
-    floor = {True: options.min_relevance, False: options.min_coverage}
+    note within `ask_margin` of it answers as well with other facts (ambiguous)."""
+    section = options.section
+    floor = {True: section.ask_min_relevance, False: section.ask_min_coverage}
     kept = [c for c in eligible(result, question, weights)
             if c.relevance >= floor[c.hit.similarity is not None]]  # fmt: skip
     if not kept:
         return None
     best = kept[0]
     for rival in kept[1:]:
-        if rival.hit.path == best.hit.path or rival.relevance < best.relevance - options.margin:
+        if rival.hit.path == best.hit.path or rival.relevance < best.relevance - section.ask_margin:
             continue
         ours, theirs = set(ask_facts(best.key)), set(ask_facts(rival.key))
         if theirs != ours and _match(question, rival, weights) >= _match(question, best, weights):
@@ -230,7 +213,7 @@ def answer_from(
         return Answer(DECLINE, DECLINE, result.mode, answered=False, relevance=top)
     best, key = choice.hit, choice.key
     contract = rules(question, best, key)
-    contract = Contract(contract.rules, retries=max(0, options.candidates - 1))
+    contract = Contract(contract.rules, retries=max(0, options.section.ask_candidates - 1))
     outcome = generate_checked(
         llm,
         build_prompt(question, best),
@@ -257,7 +240,7 @@ def answer_from(
 
 def ask(store: Retriever, llm: LLM, question: str, options: AskOptions = AskOptions()) -> Answer:
     """Retrieve, then answer or decline."""
-    result = store.search(question, options.top_k)
+    result = store.search(question, options.section.ask_top_k)
     return answer_from(result, question, llm, options, question_weights(store, question))
 
 

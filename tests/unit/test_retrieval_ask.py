@@ -41,6 +41,11 @@ def _indexed(state: Path, tmp: Path) -> Store:
     return store
 
 
+def _at(min_relevance: float, **keys: float) -> AskOptions:
+    """Options with this relevance floor (and other [retrieval] `ask_*` keys)."""
+    return AskOptions(RetrievalSection(ask_min_relevance=min_relevance, **keys))
+
+
 def _hit(text: str, similarity: float | None, coverage: float) -> Hit:
     return Hit("eye.md", "Optician", text, 0.3, "note", similarity, coverage)
 
@@ -48,9 +53,7 @@ def _hit(text: str, similarity: float | None, coverage: float) -> Hit:
 def test_a_grounded_answer_is_spoken_with_its_one_source(state_dir: Path, tmp_path: Path) -> None:
     llm = FakeLLM(["Water them every second morning."])
     with _indexed(state_dir, tmp_path) as store:
-        answer = ask(
-            store, llm, "How often do I water the tomatoes?", AskOptions(min_relevance=0.0)
-        )
+        answer = ask(store, llm, "How often do I water the tomatoes?", _at(0.0))
     assert answer.answer == "Water them every second morning."
     assert answer.spoken == "From your notes on Tomatoes: Water them every second morning."
     assert (answer.answered, answer.fallback, answer.mode) == (True, False, "hybrid")
@@ -67,7 +70,7 @@ def test_the_main_password_is_rejected_for_the_guest_question(
 ) -> None:
     llm = FakeLLM(["The password is maple-Otter-8812.", "It is sunny-Kite-2290."])
     with _indexed(state_dir, tmp_path) as store:
-        answer = ask(store, llm, GUEST, AskOptions(min_relevance=0.0))
+        answer = ask(store, llm, GUEST, _at(0.0))
     assert answer.sources[0].heading == "Home wifi > Guest network"
     assert answer.answer == "It is sunny-Kite-2290."
     assert answer.attempts == 2
@@ -79,7 +82,7 @@ def test_with_no_grounded_candidate_the_best_sentence_is_quoted(
 ) -> None:
     llm = FakeLLM(["The password is maple-Otter-8812.", "I don't know that."])
     with _indexed(state_dir, tmp_path) as store:
-        answer = ask(store, llm, GUEST, AskOptions(min_relevance=0.0, candidates=2))
+        answer = ask(store, llm, GUEST, _at(0.0, ask_candidates=2))
     assert answer.fallback and answer.answered
     assert answer.answer == "Password: sunny-Kite-2290"
     assert answer.spoken == "From your notes on Guest network: Password: sunny-Kite-2290"
@@ -91,7 +94,7 @@ def test_a_candidate_that_misses_the_notes_answer_is_not_taken(
 ) -> None:
     llm = FakeLLM(["The guest network is for visitors."])
     with _indexed(state_dir, tmp_path) as store:
-        answer = ask(store, llm, GUEST, AskOptions(min_relevance=0.0, candidates=1))
+        answer = ask(store, llm, GUEST, _at(0.0, ask_candidates=1))
     assert answer.fallback
     assert "answers: misses the note's answer" in answer.failures[0]
 
@@ -105,9 +108,7 @@ def test_a_date_from_another_sentence_of_the_chunk_is_not_taken() -> None:
     hit = Hit("lisbon.md", "Lisbon > Plans", plans, 0.3, "note", 0.7, 1.0)
     llm = FakeLLM(["The day trip to Sintra is on April 17."])
     result = SearchResult([hit], "hybrid")
-    answer = answer_from(
-        result, "When is the day trip to Sintra?", llm, AskOptions(min_relevance=0.5)
-    )
+    answer = answer_from(result, "When is the day trip to Sintra?", llm, _at(0.5))
     assert answer.fallback
     assert answer.answer == "Day trip to Sintra on Tuesday 15 April: train from Rossio at 09:11."
     assert "not in the answering sentence: 17" in answer.failures[0]
@@ -118,9 +119,7 @@ def test_a_number_of_the_sentence_without_its_words_is_not_an_answer() -> None:
     hit = Hit("allergies.md", "Allergies and medicines", dose, 0.3, "note", 0.7, 1.0)
     llm = FakeLLM(["The answer is: 4."])
     question = "How much children's paracetamol can Maya have?"
-    answer = answer_from(
-        SearchResult([hit], "hybrid"), question, llm, AskOptions(min_relevance=0.5)
-    )
+    answer = answer_from(SearchResult([hit], "hybrid"), question, llm, _at(0.5))
     assert answer.fallback and answer.answer == dose
     assert "answers: says nothing the note says" in answer.failures[0]
 
@@ -128,9 +127,7 @@ def test_a_number_of_the_sentence_without_its_words_is_not_an_answer() -> None:
 def test_scaffolding_is_stripped_from_a_generated_answer(state_dir: Path, tmp_path: Path) -> None:
     llm = FakeLLM(["[1] (your notes on Tomatoes) Answer: Water them every second morning."])
     with _indexed(state_dir, tmp_path) as store:
-        answer = ask(
-            store, llm, "How often do I water the tomatoes?", AskOptions(min_relevance=0.0)
-        )
+        answer = ask(store, llm, "How often do I water the tomatoes?", _at(0.0))
     assert answer.answer == "Water them every second morning."
     assert not answer.fallback
 
@@ -138,9 +135,7 @@ def test_scaffolding_is_stripped_from_a_generated_answer(state_dir: Path, tmp_pa
 def test_below_the_threshold_the_notes_do_not_mention_it(state_dir: Path, tmp_path: Path) -> None:
     llm = FakeLLM(["The password is 1234."])
     with _indexed(state_dir, tmp_path) as store:
-        answer = ask(
-            store, llm, "What is the code for the garage door?", AskOptions(min_relevance=0.53)
-        )
+        answer = ask(store, llm, "What is the code for the garage door?", _at(0.53))
     assert answer.answer == DECLINE == "Your notes don't mention that."
     assert answer.spoken == DECLINE
     assert (answer.answered, answer.sources, llm.calls) == (False, [], [])
@@ -164,7 +159,7 @@ def test_the_threshold_blends_similarity_and_coverage(
     hit = _hit("Sarah's eye test: Thursday 22 May at 11:00.", similarity, coverage)
     llm = FakeLLM(["Sarah's eye test is on 22 May."])
     result = SearchResult([hit], "hybrid" if similarity is not None else "bm25")
-    answer = answer_from(result, "When is Sarah's eye test?", llm, AskOptions(min_relevance=0.53))
+    answer = answer_from(result, "When is Sarah's eye test?", llm, _at(0.53))
     assert answer.answered is answered
     assert answer.relevance == pytest.approx(relevance(hit))
     assert (answer.answer == DECLINE) is (not answered)
@@ -174,7 +169,7 @@ def test_a_name_the_question_asks_about_must_be_in_the_chunk() -> None:
     hit = _hit("Sarah's eye test: Thursday 22 May at 11:00.", 0.9, 1.0)
     llm = FakeLLM(["It is on 22 May."])
     result = SearchResult([hit], "hybrid")
-    answer = answer_from(result, "When is Leo's eye test?", llm, AskOptions(min_relevance=0.0))
+    answer = answer_from(result, "When is Leo's eye test?", llm, _at(0.0))
     assert (answer.answer, answer.answered, llm.calls) == (DECLINE, False, [])
 
 
@@ -192,15 +187,9 @@ def test_without_embeddings_coverage_has_its_own_floor() -> None:
     llm = FakeLLM(["Every month."])
     # BM25 only: no similarity; the share of the question's words decides against its floor.
     thin = SearchResult([Hit("bike.md", "Bike", note, 0.3, "note", None, 0.58)], "bm25")
-    assert not answer_from(
-        thin, question, llm, AskOptions(min_relevance=0.53, min_coverage=0.62)
-    ).answered
+    assert not answer_from(thin, question, llm, _at(0.53, ask_min_coverage=0.62)).answered
     full = SearchResult([Hit("bike.md", "Bike", note, 0.3, "note", None, 0.8)], "bm25")
-    assert answer_from(
-        full, question, llm, AskOptions(min_relevance=0.53, min_coverage=0.62)
-    ).answered
+    assert answer_from(full, question, llm, _at(0.53, ask_min_coverage=0.62)).answered
     # With embeddings the blend decides: 0.6 x 0.9 + 0.4 x 0.58 = 0.77.
     both = SearchResult([Hit("bike.md", "Bike", note, 0.3, "note", 0.9, 0.58)], "hybrid")
-    assert answer_from(
-        both, question, llm, AskOptions(min_relevance=0.53, min_coverage=0.99)
-    ).answered
+    assert answer_from(both, question, llm, _at(0.53, ask_min_coverage=0.99)).answered

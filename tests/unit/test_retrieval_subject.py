@@ -6,6 +6,7 @@ import pytest
 
 from assistant.retrieval.ask import DECLINE, AskOptions, answer_from, choose
 from assistant.retrieval.base import Hit, SearchResult
+from assistant.retrieval.settings import RetrievalSection
 from assistant.retrieval.subject import attach, subjects
 from assistant.testing import FakeLLM
 
@@ -25,7 +26,7 @@ PASSPORTS = (
 )
 FLIGHTS = "Outbound: Saturday 12 April, flight TP1357 from Manchester, departs 06:40."
 TRIP = "The coach leaves school at 05:30 on the 20th."
-OPTIONS = AskOptions(min_relevance=0.5)
+OPTIONS = AskOptions(RetrievalSection(ask_min_relevance=0.5))
 
 
 def _hit(path: str, heading: str, text: str, similarity: float = 0.7) -> Hit:
@@ -122,4 +123,4 @@ def test_a_declined_subject_never_reaches_the_model() -> None:
     result = SearchResult([_hit("bikes.md", "Bikes", BIKES, 0.9)], "hybrid")
     answer = answer_from(result, "What's the lock combination for Maya's bike?", llm, OPTIONS)
     assert (answer.answer, answer.answered, llm.calls) == (DECLINE, False, [])
-    assert answer.relevance is not None and answer.relevance > OPTIONS.min_relevance
+    assert answer.relevance is not None and answer.relevance > OPTIONS.section.ask_min_relevance
