@@ -14,8 +14,17 @@ from tests.integration.helpers import assistant
 pytestmark = pytest.mark.slow
 QA_NOTES = QA_DIR / "notes"
 # Look-alike secrets in several notes: main, guest and smart-home wifi, the grandparents'
-# wifi, the printer's Wi-Fi Direct, alarm and padlock codes; and a trip with four dates.
-NOTES = ["wifi.md", "grandparents.md", "printer.md", "alarm.md", "travel-lisbon.md", "car.md"]
+# wifi, the printer's Wi-Fi Direct, alarm and padlock codes; a trip with four dates; and the
+# bikes of three people in one note.
+NOTES = [
+    "wifi.md",
+    "grandparents.md",
+    "printer.md",
+    "alarm.md",
+    "travel-lisbon.md",
+    "car.md",
+    "bikes.md",
+]
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +62,12 @@ def test_guest_wifi_comes_from_the_guest_network_and_the_unknown_is_declined(
     assert unknown["answer"] == "Your notes don't mention that."
     assert unknown["answered"] is False
     assert unknown["sources"] == []
+
+    # The bikes note names Leo, but its tyre pressure is Tom's: not an answer for Leo.
+    leo = _ask("What pressure do Leo's bike tyres need?")
+    assert (leo["answered"], leo["answer"]) == (False, "Your notes don't mention that.")
+    tom = _ask("What pressure do Tom's road bike tyres need?")
+    assert tom["answered"] is True and "90 psi" in str(tom["answer"])
 
 
 def test_eval_skills_runs_the_ask_evaluator_on_the_real_model() -> None:
