@@ -16,8 +16,9 @@ from assistant.feedback.store import FeedbackError, FeedbackStore
 from assistant.feedback.utterance import Utterance, said_fields, source_sentence
 from assistant.journal import Journal, RunRecord
 from assistant.llm.contract import Outcome, collecting
-from assistant.retrieval.ask import answer_from
+from assistant.retrieval.ask import AskOptions, answer_from
 from assistant.retrieval.base import Hit, SearchResult
+from assistant.retrieval.settings import RetrievalSection
 from assistant.service.api import build_handler
 from assistant.service.errors import ControlError
 from assistant.skill import Source
@@ -230,7 +231,7 @@ def test_an_ask_answer_is_an_utterance_whose_rating_becomes_question_passage_pai
             SearchResult([hit], "hybrid"),
             question,
             FakeLLM(["The day trip to Sintra is on Tuesday 15 April."]),
-            min_relevance=0.5,
+            AskOptions(RetrievalSection(ask_min_relevance=0.5)),
         )
     journal = Journal(tmp_path / "journal.jsonl")
     uid = journal_answer(journal, question, answer, outcomes, datetime(2026, 4, 1, tzinfo=UTC))
