@@ -36,7 +36,9 @@ class Ears:
         self.clock = clock
         self.heard: list[tuple[datetime, str]] = []
         self.calls = 0
-        self.first = threading.Event()
+        self._new = threading.Condition()
+        # How many parts the skill has made so far; the model waits until all were heard.
+        self.made: Callable[[], int] = lambda: 0
         self.active: Callable[[], list[str]] = list  # who the runner says is running
         self.active_at_end: list[str] = []
 
@@ -50,11 +52,18 @@ class Ears:
     ) -> Spoken:
         self.calls += 1
         for piece in pieces:
-            self.heard.append((self.clock.now(), piece))
-            self.first.set()  # the model goes on writing only once speaking began
+            with self._new:
+                self.heard.append((self.clock.now(), piece))
+                self._new.notify_all()
         # The pieces ended: the run is over, but its last sentences are still being spoken.
         self.active_at_end = self.active()
         return Spoken("".join(p for _, p in self.heard), "wav", first_audio_ms=0.0)
+
+    def caught_up(self) -> None:
+        """Block until every part made so far was heard: speech keeps pace with the model,
+        as a rhyme takes longer to write on a Pi than the part before it takes to say."""
+        with self._new:
+            self._new.wait_for(lambda: len(self.heard) >= self.made(), timeout=10)
 
     def close(self) -> None:
         pass
@@ -67,8 +76,8 @@ def slow_model(clock: ManualClock, ears: Ears) -> FakeLLM:
         system = messages[0]["content"]
         if "couplet" in system:
             return COUPLET
+        ears.caught_up()
         if "Dr. Seuss" in system:
-            ears.first.wait(10)
             clock.advance(RHYME_S)
             return RHYME
         clock.advance(QUOTE_S)
@@ -103,6 +112,7 @@ def test_late_briefing_speaks_what_is_ready_at_the_second_and_the_rest_as_it_com
     ears = Ears(clock)
     pre = make(tmp_path, clock, ears)
     ears.active = pre.runner.active
+    ears.made = lambda: len(held.draft.parts()) if (held := pre._held.get("briefing")) else 0
     preparing = threading.Thread(target=pre.prepare, args=["briefing", DUE])
     preparing.start()
     while len(pre._held["briefing"].draft.parts()) < 2:  # greeting and clock made; news not
@@ -134,7 +144,6 @@ def test_a_briefing_prepared_in_time_is_spoken_whole_and_not_marked_streamed(
 ) -> None:
     clock = ManualClock(DUE - timedelta(minutes=3))
     ears = Ears(clock)
-    ears.first.set()
     pre = make(tmp_path, clock, ears)
     pre.prepare("briefing", DUE)
     clock.moment = DUE
