@@ -22,7 +22,7 @@ from assistant.llm.remote import CascadeEngine, RemoteEngine
 from assistant.llm.settings import DEFAULT_ENGINE, EngineSettings
 from assistant.news.service import NewsService
 from assistant.paths import Paths, load_paths
-from assistant.quality.exemplars import ExemplarBanks
+from assistant.quality.exemplars import LEARNED, ExemplarBanks
 from assistant.registry import Registry, load_registry
 from assistant.retrieval.embedder import HeavyGate
 from assistant.retrieval.lazy import LazyStore
@@ -207,17 +207,23 @@ def assemble_app(
         paths=paths,
         news=NewsService(config.news, http, paths.state),
         store=LazyStore(config.retrieval, paths.state, paths.cache, heavy),
-        exemplars=build_exemplars(config, paths.cache, heavy),
+        exemplars=build_exemplars(config, paths.cache, heavy, state=paths.state),
         heavy=heavy,
     )
 
 
-def build_exemplars(config: Config, cache: Path, gate: HeavyGate | None = None) -> ExemplarBanks:
-    """The skills' exemplar banks, searched with the store's embedder when it has one."""
+def build_exemplars(
+    config: Config, cache: Path, gate: HeavyGate | None = None, *, state: Path | None = None
+) -> ExemplarBanks:
+    """The skills' exemplar banks, searched with the store's embedder when it has one, with
+    what good ratings taught them (in the `state` dir, when given)."""
     from assistant.retrieval.store import build_embedder
 
-    embedder = build_embedder(config.retrieval, cache, gate)
-    return ExemplarBanks(embedder=embedder, cache_dir=cache)
+    return ExemplarBanks(
+        embedder=build_embedder(config.retrieval, cache, gate),
+        cache_dir=cache,
+        learned=state / LEARNED if state is not None else None,
+    )
 
 
 def build_feedback_hook(app: App) -> FeedbackHook:
