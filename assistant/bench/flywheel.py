@@ -39,10 +39,36 @@ Teller = Callable[[SkillContext, str], str]
 Judge = Callable[[str, str], "str | None"]
 
 
+# Words of the task, not of the news: a rhyme that says them talks about itself ("This is a
+# great example of ...", "the end words are a special chime"), which no listener wants.
+TASK_WORDS = frozenset(
+    [
+        "example",
+        "examples",
+        "version",
+        "revised",
+        "rhyme",
+        "rhymes",
+        "word",
+        "words",
+        "line",
+        "lines",
+        "headline",
+        "title",
+        "poem",
+        "news",
+        "seuss",
+    ]
+)
+
+
 def listener(headline: str, rhyme: str) -> str | None:
     """The stand-in for a person: a rhyme is good when it rhymes, names nothing the headline
-    does not, is short, and is about the news (shares the stem of a content word with the
-    headline)."""
+    does not, is short, does not talk about the task, and is about the news (shares the stem
+    of a content word with the headline)."""
+    said = set(words(rhyme))
+    if said & TASK_WORDS - set(words(headline)):
+        return "talks about the task"
     if no_rhyme(rhyme) is not None:
         return "no rhyme"
     if grounding_violation(rhyme, headline) is not None:

@@ -91,3 +91,6 @@ def test_diversity_and_the_listener() -> None:
         "not about the headline"
     )
     assert listener(headline, "The marrow is grand,\nthe best in the town.") == "no rhyme"
+    meta = "This is a great example of a marrow,\nthe best in the barrow."
+    assert listener(headline, meta) == "talks about the task"
+    assert listener("Poem wins the village show", "A poem so grand,\nthe best in the land.") is None
