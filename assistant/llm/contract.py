@@ -268,7 +268,8 @@ def generate_checked(
     input: str = "",
 ) -> Outcome:
     """Sample candidates with a new seed each (`sampler`, default `llm.generate(prompt)`), judge
-    each by the rules and scores, keep the best that passes every rule; else the fallback.
+    each by the rules (the contract's and those `llm` carries) and scores, keep the best that
+    passes every rule; else the fallback.
 
     `input` is what the skill gave the model (a headline, the time): the journal keeps it
     beside the model-written text, for feedback and the exemplar bank."""

@@ -207,6 +207,7 @@ class ExemplarBanks:
         # Where liked outputs go (`<learned>/<skill>.jsonl`), searched on top of `folders`.
         self.learned = learned
         self._banks: dict[str, ExemplarBank] = {}
+        self._stamps: dict[str, tuple[int, int] | None] = {}
         self._lock = threading.Lock()
 
     def path(self, skill: str) -> Path | None:
@@ -215,13 +216,26 @@ class ExemplarBanks:
         return next((path for path in found if path.is_file()), None)
 
     def bank(self, skill: str) -> ExemplarBank:
-        """The indexed bank of `skill`; an empty one when it has no file."""
+        """The indexed bank of `skill` (an empty one when it has no file), indexed again when
+        its learned file changed: another learner (a reloaded app, the CLI) may have added to it."""
         with self._lock:
-            if skill not in self._banks:
+            seen = self._learned_stamp(skill)
+            if skill not in self._banks or self._stamps.get(skill) != seen:
                 self._banks[skill] = ExemplarBank(
                     self._load(skill), embedder=self.embedder, cache_dir=self.cache_dir, name=skill
                 )
+                self._stamps[skill] = seen
             return self._banks[skill]
+
+    def _learned_stamp(self, skill: str) -> tuple[int, int] | None:
+        """The learned file's change time and size (None when there is none)."""
+        if self.learned is None:
+            return None
+        try:
+            st = (self.learned / f"{skill}.jsonl").stat()
+        except OSError:
+            return None
+        return st.st_mtime_ns, st.st_size
 
     def _load(self, skill: str) -> list[Exemplar]:
         """The shipped (or overriding) bank of `skill`, then what it learned."""
@@ -241,7 +255,7 @@ class ExemplarBanks:
                 return False
             row = {"input": exemplar.input, "output": exemplar.output, "tags": exemplar.tags}
             append_json_line(self.learned / f"{skill}.jsonl", row)
-            self._banks.pop(skill, None)
+            self._banks.pop(skill, None)  # the file's stamp may not change within a tick
             return True
 
     def nearest(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -193,3 +193,18 @@ def ruled(llm: LLM, learner: Learner, skill: str) -> LLM:
     """`llm` carrying the rules `learner` learned for `skill` (as it is when there are none)."""
     learned = learner.rules(skill)
     return RuledLLM(llm, learned) if learned else llm
+
+
+def teach(
+    learner: Learner, skill: str, pieces: Iterable[tuple[str, str]], verdict: str, note: str = ""
+) -> None:
+    """Hand one rating of what `skill` said to `learner`, piece by piece ((input, written)
+    pairs, as the journal keeps them): "good" likes each piece, "bad" dislikes it; a piece
+    the model did not write (a fixed fallback, a plain reading) teaches nothing."""
+    for given, written in pieces:
+        if not written.strip():
+            continue
+        if verdict == "good":
+            learner.liked(skill, given, written)
+        else:
+            learner.disliked(skill, given, written, note)

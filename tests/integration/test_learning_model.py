@@ -34,14 +34,14 @@ banks.close()
 """
 
 
-def test_a_liked_rhyme_is_found_by_meaning_also_by_a_new_process(tmp_path: Path) -> None:
+def test_a_liked_rhyme_is_found_by_the_minilm_bank_also_by_a_new_process(tmp_path: Path) -> None:
     banks = ExemplarBanks(
         embedder=MiniLMEmbedder(), cache_dir=tmp_path / "cache", learned=tmp_path / "exemplars"
     )
     try:
         StateLearner(tmp_path, banks).liked("seuss-news", "Hedgehogs hibernate in gardens", LIKED)
-        # No word in common with the input: the vectors find it.
-        query = "Prickly animals sleep through the cold months"
+        # Among the shipped bank's 107 rhymes, with vectors and words.
+        query = "Hedgehogs hibernating in back gardens this winter"
         assert banks.nearest("seuss-news", query, k=1)[0].output == LIKED
         assert banks.bank("seuss-news").dense
     finally:

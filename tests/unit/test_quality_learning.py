@@ -18,7 +18,7 @@ from assistant.llm.contract import Contract, NotEmpty, RuledLLM, carried_rules, 
 from assistant.quality import evaluate
 from assistant.quality.evaluate import CountingLLM, EvalOptions, evaluate_skills
 from assistant.quality.exemplars import DATA_DIR, Exemplar, ExemplarBanks, load_exemplars
-from assistant.quality.learning import NEAR, NotDisliked, StateLearner, similarity
+from assistant.quality.learning import NEAR, NotDisliked, StateLearner, similarity, teach
 from assistant.skillconfig import SkillPlan
 from assistant.testing import FakeLearner, FakeLLM, FakeSpeaker, FixedClock
 from tests.fakeapp import fake_app
@@ -63,11 +63,22 @@ def test_liked_joins_the_bank_once_and_nearest_finds_it(tmp_path: Path) -> None:
     assert len(learn.banks.bank("seuss-news").exemplars) == shipped + 1
     found = learn.banks.nearest("seuss-news", "Giant marrow at the village show", k=1)
     assert found == [Exemplar("Giant marrow wins the village show", "Big marrow, big show,\nGo!")]
-    # Another bank object over the same folders (as a new process builds) sees it too.
+    # Another bank object over the same folders (as a new process builds) sees it too, and
+    # what a second learner adds later (a reloaded app's) without being told.
     again = ExemplarBanks(learned=tmp_path / "exemplars")
     assert again.nearest("seuss-news", "marrow village show", k=1) == found
+    StateLearner(tmp_path, ExemplarBanks(learned=tmp_path / "exemplars")).liked(
+        "seuss-news", "Llama joins the village choir", "A llama sings,\nof many things."
+    )
+    assert (
+        again.nearest("seuss-news", "llama choir", k=1)[0].output
+        == "A llama sings,\nof many things."
+    )
     lines = (tmp_path / "exemplars" / "seuss-news.jsonl").read_text().splitlines()
-    assert [json.loads(line)["input"] for line in lines] == ["Giant marrow wins the village show"]
+    assert [json.loads(line)["input"] for line in lines] == [
+        "Giant marrow wins the village show",
+        "Llama joins the village choir",
+    ]
 
 
 def test_disliked_becomes_a_rule_that_rejects_near_duplicates_only(tmp_path: Path) -> None:
@@ -136,3 +147,12 @@ def test_the_fake_learner_records_and_rules() -> None:
     fake.disliked("clock", "09:00", DISLIKED, "meh")
     assert fake.likes == [("clock", "08:00", "good")]
     assert fake.rules("clock")[0].violation(NEAR_COPY) and fake.rules("seuss-news") == []
+
+
+def test_teach_hands_each_written_piece_to_the_learner() -> None:
+    fake = FakeLearner()
+    pieces = [("Marrow wins show", "A marrow so grand,\nthe best in the land."), ("Storm", "")]
+    teach(fake, "seuss-news", pieces, "good")
+    teach(fake, "seuss-news", pieces, "bad", "too silly")
+    assert fake.likes == [("seuss-news", *pieces[0])]
+    assert fake.dislikes == [("seuss-news", *pieces[0], "too silly")]
