@@ -13,7 +13,8 @@ from assistant.admission import EmbedGate, Limits
 from assistant.clock import Clock, SystemClock, load_timezone
 from assistant.config import Config, is_skill_name, load_config, read_toml, validate_config
 from assistant.errors import ConfigError
-from assistant.feedback.recall import FeedbackHook, ignore_feedback
+from assistant.feedback.recall import FeedbackHook
+from assistant.feedback.utterance import Utterance
 from assistant.http import HttpFetcher
 from assistant.llm.base import LLM
 from assistant.llm.local import LocalEngine
@@ -23,6 +24,7 @@ from assistant.llm.settings import DEFAULT_ENGINE, EngineSettings
 from assistant.news.service import NewsService
 from assistant.paths import Paths, load_paths
 from assistant.quality.exemplars import LEARNED, ExemplarBanks
+from assistant.quality.learning import teach
 from assistant.registry import Registry, load_registry
 from assistant.retrieval.embedder import HeavyGate
 from assistant.retrieval.lazy import LazyStore
@@ -227,9 +229,15 @@ def build_exemplars(
 
 
 def build_feedback_hook(app: App) -> FeedbackHook:
-    """What a rating teaches beyond being stored: nothing yet. The learner of liked output
-    (exemplar bank) and disliked output (a rule, the regression file) is wired in here."""
-    return ignore_feedback
+    """What a rating teaches beyond being stored: each model-written piece of a good
+    utterance joins its skill's exemplar bank, of a bad one the skill's regression file and
+    rule (the learner's files: a reloaded app, with new banks, sees them too)."""
+    learner = app.learner
+
+    def learn(said: Utterance, verdict: str, note: str) -> None:
+        teach(learner, said.skill, said.pieces, verdict, note)
+
+    return learn
 
 
 def rebuild_app(old: App) -> App:

@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
+from assistant.app import build_feedback_hook
 from assistant.config import Config
+from assistant.feedback.utterance import Utterance
 from assistant.llm.base import LLM
 from assistant.llm.contract import Contract, NotEmpty, RuledLLM, carried_rules, generate_checked
 from assistant.quality import evaluate
@@ -156,3 +158,17 @@ def test_teach_hands_each_written_piece_to_the_learner() -> None:
     teach(fake, "seuss-news", pieces, "bad", "too silly")
     assert fake.likes == [("seuss-news", *pieces[0])]
     assert fake.dislikes == [("seuss-news", *pieces[0], "too silly")]
+
+
+def test_the_feedback_hook_teaches_the_apps_learner(tmp_path: Path) -> None:
+    config = Config.model_validate({"assistant": {"timezone": "UTC"}})
+    clock = FixedClock(datetime(2026, 11, 30, 12, tzinfo=UTC))
+    app = fake_app(tmp_path, config, SkillPlan([], [], []), FakeSpeaker(), clock)
+    hook = build_feedback_hook(app)
+    rhyme = "A marrow so grand,\nthe best in the land."
+    said = Utterance("a1b2c3", "seuss-news", "2026-11-30T12:00:00+00:00", "From the BBC: ...",
+                     pieces=[("Marrow wins show", rhyme), ("Rates held", DISLIKED)])  # fmt: skip
+    hook(said, "good", "")
+    assert app.exemplars.nearest("seuss-news", "Marrow wins show", k=1)[0].output == rhyme
+    hook(Utterance("d4e5f6", "seuss-news", "", "", pieces=[("Rates held", DISLIKED)]), "bad", "")
+    assert carried_rules(app.context("seuss-news").llm)[0].violation(NEAR_COPY) is not None
