@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -113,6 +114,9 @@ def cmd_bench_flywheel(args: argparse.Namespace) -> int:
     from assistant.config import config_path, load_config
     from assistant.paths import load_paths
 
+    if args.rounds < 0 or args.limit < 1:
+        print("bench flywheel: --rounds must be 0 or more and --limit 1 or more", file=sys.stderr)
+        return 2
     config = load_config(config_path(args.config))
     result = run_bench(
         config, load_paths().cache, rounds=args.rounds, limit=args.limit, shipped=args.shipped_bank
