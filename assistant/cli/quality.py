@@ -151,9 +151,9 @@ def register(commands: Commands) -> None:
     p = commands.group("bench", "benchmarks").add(
         "flywheel", cmd_bench_flywheel, "rate a skill's outputs for some rounds: does it improve?"
     )
-    p.add_argument("--rounds", type=int, default=3, metavar="K", help="rounds of ratings")
+    p.add_argument("--rounds", type=int, default=2, metavar="K", help="rounds of ratings")
     p.add_argument(
-        "--limit", type=int, default=12, metavar="N", help="N rated and N held-out inputs"
+        "--limit", type=int, default=8, metavar="N", help="N rated and N held-out inputs"
     )
     p.add_argument(
         "--shipped-bank", action="store_true", help="start from the shipped bank, not an empty one"
