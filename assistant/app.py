@@ -13,7 +13,8 @@ from assistant.admission import EmbedGate, Limits
 from assistant.clock import Clock, SystemClock, load_timezone
 from assistant.config import Config, is_skill_name, load_config, read_toml, validate_config
 from assistant.errors import ConfigError
-from assistant.feedback.recall import FeedbackHook, ignore_feedback
+from assistant.feedback.recall import FeedbackHook
+from assistant.feedback.utterance import Utterance
 from assistant.http import HttpFetcher
 from assistant.llm.base import LLM
 from assistant.llm.local import LocalEngine
@@ -22,7 +23,8 @@ from assistant.llm.remote import CascadeEngine, RemoteEngine
 from assistant.llm.settings import DEFAULT_ENGINE, EngineSettings
 from assistant.news.service import NewsService
 from assistant.paths import Paths, load_paths
-from assistant.quality.exemplars import ExemplarBanks
+from assistant.quality.exemplars import LEARNED, ExemplarBanks
+from assistant.quality.learning import teach
 from assistant.registry import Registry, load_registry
 from assistant.retrieval.embedder import HeavyGate
 from assistant.retrieval.lazy import LazyStore
@@ -207,23 +209,35 @@ def assemble_app(
         paths=paths,
         news=NewsService(config.news, http, paths.state),
         store=LazyStore(config.retrieval, paths.state, paths.cache, heavy),
-        exemplars=build_exemplars(config, paths.cache, heavy),
+        exemplars=build_exemplars(config, paths.cache, heavy, state=paths.state),
         heavy=heavy,
     )
 
 
-def build_exemplars(config: Config, cache: Path, gate: HeavyGate | None = None) -> ExemplarBanks:
-    """The skills' exemplar banks, searched with the store's embedder when it has one."""
+def build_exemplars(
+    config: Config, cache: Path, gate: HeavyGate | None = None, *, state: Path | None = None
+) -> ExemplarBanks:
+    """The skills' exemplar banks, searched with the store's embedder when it has one, with
+    what good ratings taught them (in the `state` dir, when given)."""
     from assistant.retrieval.store import build_embedder
 
-    embedder = build_embedder(config.retrieval, cache, gate)
-    return ExemplarBanks(embedder=embedder, cache_dir=cache)
+    return ExemplarBanks(
+        embedder=build_embedder(config.retrieval, cache, gate),
+        cache_dir=cache,
+        learned=state / LEARNED if state is not None else None,
+    )
 
 
 def build_feedback_hook(app: App) -> FeedbackHook:
-    """What a rating teaches beyond being stored: nothing yet. The learner of liked output
-    (exemplar bank) and disliked output (a rule, the regression file) is wired in here."""
-    return ignore_feedback
+    """What a rating teaches beyond being stored: each model-written piece of a good
+    utterance joins its skill's exemplar bank, of a bad one the skill's regression file and
+    rule (the learner's files: a reloaded app, with new banks, sees them too)."""
+    learner = app.learner
+
+    def learn(said: Utterance, verdict: str, note: str) -> None:
+        teach(learner, said.skill, said.pieces, verdict, note)
+
+    return learn
 
 
 def rebuild_app(old: App) -> App:

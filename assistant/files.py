@@ -48,6 +48,14 @@ def write_json_atomic(path: Path, value: Any) -> None:
     atomic_write(path, json.dumps(value, ensure_ascii=False).encode("utf-8"))
 
 
+def append_json_line(path: Path, value: Any) -> None:
+    """Add `value` as one JSON line to `path`, rewriting the file atomically (small files)."""
+    old = path.read_bytes() if path.is_file() else b""
+    if old and not old.endswith(b"\n"):
+        old += b"\n"
+    atomic_write(path, old + json.dumps(value, ensure_ascii=False).encode("utf-8") + b"\n")
+
+
 def read_json(path: Path, default: Any) -> Any:
     """The JSON in `path`, or `default` when it is missing or unreadable (logged)."""
     try:

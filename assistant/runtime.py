@@ -16,7 +16,8 @@ from assistant.llm.base import LLM
 from assistant.llm.settings import DEFAULT_ENGINE
 from assistant.news.service import NewsService
 from assistant.paths import Paths
-from assistant.quality.exemplars import ExemplarBanks
+from assistant.quality.exemplars import LEARNED, ExemplarBanks
+from assistant.quality.learning import Learner, StateLearner, ruled
 from assistant.registry import Registry
 from assistant.retrieval.lazy import LazyStore
 from assistant.runner import Runner
@@ -46,9 +47,15 @@ class App:
     # Holds the embedders' heavy jobs back while a briefing is under way or the Pi needs quiet.
     heavy: EmbedGate = field(default_factory=EmbedGate)
     journal: Journal = field(init=False)
+    # What ratings teach the skills (`learner.liked`, `learner.disliked`): the exemplar banks
+    # learn into the state dir, and bad ratings become rules of the skills' checked output.
+    learner: Learner = field(init=False)
 
     def __post_init__(self) -> None:
         self.journal = Journal(self.paths.state / "journal.jsonl")
+        if self.exemplars.learned is None:
+            self.exemplars.learned = self.paths.state / LEARNED
+        self.learner = StateLearner(self.paths.state, self.exemplars)
 
     @property
     def state_dir(self) -> Path:
@@ -71,7 +78,8 @@ class App:
         state = self.paths.state / "skills" / skill
         logger = logging.getLogger(f"skill.{skill}")
         return SkillContext(
-            llm=self.engine_for(skill),
+            # With the rules bad ratings taught: every checked generation keeps them.
+            llm=ruled(self.engine_for(skill), self.learner, skill),
             # Wrapped so that the speaker knows who speaks (quiet hours allow some skills).
             speaker=SkillSpeaker(self.speaker, skill),
             clock=clock,

@@ -11,9 +11,11 @@ from assistant.clock import Clock, FixedClock
 from assistant.errors import FetchError
 from assistant.http import Fetcher
 from assistant.llm.base import LLM, GenerateOptions, Message, Prompt, as_messages
+from assistant.llm.contract import Rule
 from assistant.news.service import NewsService
 from assistant.news.settings import NewsSection
 from assistant.quality.exemplars import ExemplarBanks, Exemplars
+from assistant.quality.learning import NotDisliked
 from assistant.retrieval.base import Hit, SearchResult
 from assistant.skill import SkillContext
 from assistant.speech.base import Speaker, Spoken, WavFile, Who
@@ -21,6 +23,7 @@ from assistant.speech.base import Speaker, Spoken, WavFile, Who
 __all__ = [
     "FakeFetcher",
     "FakeLLM",
+    "FakeLearner",
     "FakeSpeaker",
     "FakeStore",
     "FixedClock",
@@ -57,6 +60,27 @@ class FakeLLM:
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+class FakeLearner:
+    """Remembers ratings in lists; a disliked output's rule is the real one (pure logic)."""
+
+    def __init__(self) -> None:
+        self.likes: list[tuple[str, str, str]] = []
+        self.dislikes: list[tuple[str, str, str, str]] = []
+
+    def liked(self, skill: str, input: str, output: str) -> None:
+        """Record a good rating."""
+        self.likes.append((skill, input, output))
+
+    def disliked(self, skill: str, input: str, output: str, note: str = "") -> None:
+        """Record a bad rating."""
+        self.dislikes.append((skill, input, output, note))
+
+    def rules(self, skill: str) -> list[Rule]:
+        """A rule against near-duplicates of the skill's disliked outputs (or none)."""
+        outputs = [output for name, _, output, _ in self.dislikes if name == skill]
+        return [NotDisliked(outputs)] if outputs else []
 
 
 class FakeSpeaker:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -38,12 +39,15 @@ def cmd_eval_skills(args: argparse.Namespace) -> int:
     from assistant.config import config_path, load_config
     from assistant.paths import load_paths
     from assistant.quality.evaluate import EVALUATORS, EvalOptions, evaluate_skills
+    from assistant.quality.learning import StateLearner
 
     config = load_config(config_path(args.config))
     paths = load_paths()
     skills = args.skill or sorted(EVALUATORS)
     runs = []
-    exemplars = build_exemplars(config, paths.cache)
+    # What ratings taught counts: the learned exemplars and the rules of disliked outputs.
+    exemplars = build_exemplars(config, paths.cache, state=paths.state)
+    learner = StateLearner(paths.state, exemplars)
     try:
         for backend, llm in _engines(args, config, paths.state):
             try:
@@ -54,6 +58,7 @@ def cmd_eval_skills(args: argparse.Namespace) -> int:
                         Path(tmp),
                         configs={"ask": config.retrieval.model_dump()},
                         cache_dir=paths.cache,
+                        learner=learner,
                     )
                     result = evaluate_skills(llm, skills, options)
             finally:
@@ -83,7 +88,50 @@ def print_table(runs: list[dict[str, Any]]) -> None:
 
 def _cell(value: Any) -> str:
     """One value as the table shows it (null as a dash)."""
+    if isinstance(value, dict):
+        return " ".join(f"{k}={v}" for k, v in value.items())
     return "-" if value is None else str(value)
+
+
+# (heading, key) of the flywheel's table, one row per round.
+FLYWHEEL_COLUMNS = (
+    ("round", "round"),
+    ("good", "good_rate"),
+    ("train", "train_good_rate"),
+    ("3-grams", "distinct_3grams"),
+    ("outputs", "distinct_outputs"),
+    ("copied", "copied_liked"),
+    ("rejected", "rule_rejections"),
+    ("liked", "liked"),
+    ("disliked", "disliked"),
+    ("s", "seconds"),
+)
+
+
+def cmd_bench_flywheel(args: argparse.Namespace) -> int:
+    """Rate a skill's outputs for some rounds and print whether it got better."""
+    from assistant.bench.flywheel import run_bench
+    from assistant.config import config_path, load_config
+    from assistant.paths import load_paths
+
+    if args.rounds < 0 or args.limit < 1:
+        print("bench flywheel: --rounds must be 0 or more and --limit 1 or more", file=sys.stderr)
+        return 2
+    config = load_config(config_path(args.config))
+    result = run_bench(
+        config, load_paths().cache, rounds=args.rounds, limit=args.limit, shipped=args.shipped_bank
+    )
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"{result['skill']} on {result['model']}, {result['bank']} bank at the start: "
+          f"{result['train']} rated (train), "
+          f"{result['heldout']} held-out headlines, {result['seconds']} s")  # fmt: skip
+    print(" ".join(f"{head:>8}" for head, _ in FLYWHEEL_COLUMNS))
+    for row in result["rounds"]:
+        print(" ".join(f"{row[key]!s:>8}" for _, key in FLYWHEEL_COLUMNS))
+    print(f"rise {result['rise']:+}, never below round 0: {result['never_below_round0']}")
+    return 0
 
 
 def register(commands: Commands) -> None:
@@ -99,4 +147,15 @@ def register(commands: Commands) -> None:
         help="also run the [llm] remote server's model, side by side",
     )
     p.add_argument("--limit", type=int, metavar="N", help="only the first N items of each set")
+    p.add_argument("--json", action="store_true")
+    p = commands.group("bench", "benchmarks").add(
+        "flywheel", cmd_bench_flywheel, "rate a skill's outputs for some rounds: does it improve?"
+    )
+    p.add_argument("--rounds", type=int, default=2, metavar="K", help="rounds of ratings")
+    p.add_argument(
+        "--limit", type=int, default=8, metavar="N", help="N rated and N held-out inputs"
+    )
+    p.add_argument(
+        "--shipped-bank", action="store_true", help="start from the shipped bank, not an empty one"
+    )
     p.add_argument("--json", action="store_true")

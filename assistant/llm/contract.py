@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Protocol
 
 from assistant.errors import ModelError
-from assistant.llm.base import LLM, GenerateOptions, Prompt
+from assistant.llm.base import LLM, GenerateOptions, Prompt, WrappedLLM
 
 log = logging.getLogger(__name__)
 WORD = re.compile(r"[\w']+")
@@ -224,6 +224,31 @@ def collecting(into: list[Outcome]) -> Iterator[list[Outcome]]:
         _collected.reset(token)
 
 
+class RuledLLM(WrappedLLM):
+    """An engine carrying rules of its own, which every checked generation through it keeps
+    too: the app wraps a skill's engine in one with the rules learned from bad ratings, so
+    that no skill needs code for them."""
+
+    def __init__(self, inner: LLM, rules: Sequence[Rule]) -> None:
+        super().__init__(inner)
+        self.rules = list(rules)
+
+    def generate(self, prompt: Prompt, options: GenerateOptions | None = None) -> str:
+        """The wrapped engine's whole answer, as it gives it."""
+        return self.inner.generate(prompt, options)
+
+
+def carried_rules(llm: LLM) -> list[Rule]:
+    """The rules of every RuledLLM in `llm`'s chain of wrappers (outermost first)."""
+    found: list[Rule] = []
+    current: object = llm
+    while isinstance(current, WrappedLLM):
+        if isinstance(current, RuledLLM):
+            found.extend(current.rules)
+        current = current.inner
+    return found
+
+
 def seed_for(moment: datetime, salt: str = "") -> int:
     """A sampling seed from the date and the time to the minute (and a salt, e.g. the skill):
     the same hour gets a different line each day, and a rerun of one minute the same line."""
@@ -243,11 +268,15 @@ def generate_checked(
     input: str = "",
 ) -> Outcome:
     """Sample candidates with a new seed each (`sampler`, default `llm.generate(prompt)`), judge
-    each by the rules and scores, keep the best that passes every rule; else the fallback.
+    each by the rules (the contract's and those `llm` carries) and scores, keep the best that
+    passes every rule; else the fallback.
 
     `input` is what the skill gave the model (a headline, the time): the journal keeps it
     beside the model-written text, for feedback and the exemplar bank."""
     opts = options or GenerateOptions()
+    carried = carried_rules(llm)
+    if carried:
+        contract = replace(contract, rules=[*contract.rules, *carried])
     sample = sampler or (lambda o: llm.generate(prompt, o))
     base_seed = opts.seed or 0
     out = Outcome(text="", attempts=0, fallback=True, input=input)

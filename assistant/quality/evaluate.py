@@ -19,6 +19,7 @@ from typing import Any
 from assistant.errors import AssistantError
 from assistant.llm.base import LLM, GenerateOptions, Prompt, WrappedLLM
 from assistant.quality.exemplars import DATA_DIR, ExemplarBanks, Exemplars
+from assistant.quality.learning import Learner, replay
 
 EVAL_DIR = DATA_DIR / "eval"
 # The measures of every skill, in report order (null where a skill has no such measure).
@@ -33,6 +34,7 @@ METRICS = (
     "declined_right",
     "seconds_per_item",
     "tokens_per_good",
+    "regressions",
 )
 # skill name -> "module:function" of its evaluator; other skills add their line here.
 EVALUATORS: dict[str, str] = {
@@ -62,6 +64,9 @@ class EvalOptions:
     configs: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Where rebuildable files live (the ONNX export of MiniLM); None: under state_dir.
     cache_dir: Path | None = None
+    # What ratings taught: a skill with disliked items is run with their rule, and its
+    # metrics get `regressions` (see `assistant.quality.learning.Replay`).
+    learner: Learner | None = None
 
 
 Evaluator = Callable[[LLM, EvalOptions], dict[str, Any]]
@@ -116,7 +121,10 @@ def evaluate_skills(llm: LLM, skills: list[str], options: EvalOptions) -> dict[s
     runners = {skill: evaluator(skill) for skill in skills}  # unknown names fail up front
     out: dict[str, Any] = {}
     for skill, run in runners.items():
-        metrics = run(llm, options)
+        replayed = replay(llm, options.learner, skill)
+        metrics = run(replayed or llm, options)
+        if replayed is not None:
+            metrics["regressions"] = replayed.report()
         out[skill] = {key: metrics.get(key) for key in METRICS} | metrics
     return out
 

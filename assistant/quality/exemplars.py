@@ -4,7 +4,8 @@ A bank is a JSON-lines file `<skill>.jsonl` of `{"input", "output", "tags"?}` ob
 the bank folders (the built-in ones ship in `assistant/quality/data/`). It is indexed with the
 retrieval store's HybridIndex: BM25 over input, tags and output, plus MiniLM vectors when an
 embedder is given (cached under the cache dir, keyed by the file's content). Without an
-embedder, or when it fails, BM25 alone answers.
+embedder, or when it fails, BM25 alone answers. Exemplars learned from feedback ("that was
+good") go to `<skill>.jsonl` in a folder of the state dir and join the shipped ones.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import hashlib
 import io
 import json
 import logging
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,13 +22,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.errors import AssistantError
+from assistant.files import append_json_line, atomic_write
 
 if TYPE_CHECKING:
     from assistant.retrieval.embedder import Embedder
     from assistant.retrieval.hybrid import HybridIndex
 
 log = logging.getLogger(__name__)
+_WORD = re.compile(r"[\w']+")
 DATA_DIR = Path(__file__).parent / "data"
+# The state dir's folder of exemplars learned from good ratings.
+LEARNED = "exemplars"
 
 
 class ExemplarError(AssistantError):
@@ -131,6 +137,11 @@ class ExemplarBank:
         return (picked + [e for e, _ in zip(rest, range(k - len(picked)), strict=False)])[:k]
 
 
+def _plain(text: str) -> str:
+    """A text as its lower-case words, to know one output said with other spacing or case."""
+    return " ".join(w.lower() for w in _WORD.findall(text))
+
+
 def _embed(embedder: Embedder, texts: list[str]) -> Any:
     """Vectors of `texts`, or None when the embedder fails (BM25 answers alone then)."""
     from assistant.retrieval.errors import EmbedderError
@@ -162,8 +173,6 @@ def _cached_vectors(texts: list[str], embedder: Embedder, cache_dir: Path | None
     """The texts' vectors from `<cache>/exemplars/`, embedding and saving them on a miss."""
     import numpy as np
 
-    from assistant.files import atomic_write
-
     digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
     path = cache_dir / "exemplars" / f"{name}-{embedder.dim}-{digest}.npy" if cache_dir else None
     if path is not None and path.is_file():
@@ -190,11 +199,15 @@ class ExemplarBanks:
         embedder: Embedder | None = None,
         cache_dir: Path | None = None,
         folders: Sequence[Path] = (DATA_DIR,),
+        learned: Path | None = None,
     ) -> None:
         self.embedder = embedder
         self.cache_dir = cache_dir
         self.folders = list(folders)
+        # Where liked outputs go (`<learned>/<skill>.jsonl`), searched on top of `folders`.
+        self.learned = learned
         self._banks: dict[str, ExemplarBank] = {}
+        self._stamps: dict[str, tuple[int, int] | None] = {}
         self._lock = threading.Lock()
 
     def path(self, skill: str) -> Path | None:
@@ -203,15 +216,47 @@ class ExemplarBanks:
         return next((path for path in found if path.is_file()), None)
 
     def bank(self, skill: str) -> ExemplarBank:
-        """The indexed bank of `skill`; an empty one when it has no file."""
+        """The indexed bank of `skill` (an empty one when it has no file), indexed again when
+        its learned file changed: another learner (a reloaded app, the CLI) may have added to it."""
         with self._lock:
-            if skill not in self._banks:
-                path = self.path(skill)
-                found = load_exemplars(path) if path is not None else []
+            seen = self._learned_stamp(skill)
+            if skill not in self._banks or self._stamps.get(skill) != seen:
                 self._banks[skill] = ExemplarBank(
-                    found, embedder=self.embedder, cache_dir=self.cache_dir, name=skill
+                    self._load(skill), embedder=self.embedder, cache_dir=self.cache_dir, name=skill
                 )
+                self._stamps[skill] = seen
             return self._banks[skill]
+
+    def _learned_stamp(self, skill: str) -> tuple[int, int] | None:
+        """The learned file's change time and size (None when there is none)."""
+        if self.learned is None:
+            return None
+        try:
+            st = (self.learned / f"{skill}.jsonl").stat()
+        except OSError:
+            return None
+        return st.st_mtime_ns, st.st_size
+
+    def _load(self, skill: str) -> list[Exemplar]:
+        """The shipped (or overriding) bank of `skill`, then what it learned."""
+        path = self.path(skill)
+        found = load_exemplars(path) if path is not None else []
+        mine = self.learned / f"{skill}.jsonl" if self.learned is not None else None
+        return found + (load_exemplars(mine) if mine is not None and mine.is_file() else [])
+
+    def learn(self, skill: str, exemplar: Exemplar) -> bool:
+        """Add `exemplar` to `skill`'s learned bank, durably, and index the bank again on its
+        next search; False (nothing written) when its output is in the bank already."""
+        if self.learned is None:
+            raise ExemplarError("no folder for learned exemplars was given")
+        with self._lock:
+            known = {_plain(e.output) for e in self._load(skill)}
+            if _plain(exemplar.output) in known:
+                return False
+            row = {"input": exemplar.input, "output": exemplar.output, "tags": exemplar.tags}
+            append_json_line(self.learned / f"{skill}.jsonl", row)
+            self._banks.pop(skill, None)  # the file's stamp may not change within a tick
+            return True
 
     def nearest(
         self, skill: str, query: str, k: int = 3, *, lexical: bool = False
