@@ -219,17 +219,22 @@ def run_flywheel(
 
 
 def run_bench(
-    config: Any, cache: Path, *, rounds: int, limit: int, shipped: bool = False
+    config: Any,
+    cache: Path,
+    make_llm: Callable[[Path], LLM],
+    *,
+    rounds: int,
+    limit: int,
+    shipped: bool = False,
 ) -> dict[str, Any]:
-    """The benchmark as `assistant bench flywheel` runs it: the configured model and embedder,
-    the bank empty at the start (or the shipped one), everything learned in a temp dir that is
-    removed afterwards."""
-    from assistant.app import build_llm
+    """The benchmark as `assistant bench flywheel` runs it: the model `make_llm` builds for a
+    state dir (the app's builder, handed in by the CLI), the configured embedder, the bank
+    empty at the start (or the shipped one), all learned in a temp dir removed afterwards."""
     from assistant.retrieval.store import build_embedder
 
     with tempfile.TemporaryDirectory(prefix="flywheel-") as tmp:
         state = Path(tmp)
-        llm = build_llm(config, state)
+        llm = make_llm(state)
         banks = ExemplarBanks(
             embedder=build_embedder(config.retrieval, cache),
             cache_dir=state / "cache",

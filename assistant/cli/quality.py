@@ -110,6 +110,7 @@ FLYWHEEL_COLUMNS = (
 
 def cmd_bench_flywheel(args: argparse.Namespace) -> int:
     """Rate a skill's outputs for some rounds and print whether it got better."""
+    from assistant.app import build_llm
     from assistant.bench.flywheel import run_bench
     from assistant.config import config_path, load_config
     from assistant.paths import load_paths
@@ -119,7 +120,12 @@ def cmd_bench_flywheel(args: argparse.Namespace) -> int:
         return 2
     config = load_config(config_path(args.config))
     result = run_bench(
-        config, load_paths().cache, rounds=args.rounds, limit=args.limit, shipped=args.shipped_bank
+        config,
+        load_paths().cache,
+        lambda state: build_llm(config, state),
+        rounds=args.rounds,
+        limit=args.limit,
+        shipped=args.shipped_bank,
     )
     if args.json:
         print(json.dumps(result, indent=2))
