@@ -34,7 +34,7 @@ def _app(args: argparse.Namespace, *, text_out: Any = None) -> App:
 def cmd_run(args: argparse.Namespace) -> int:
     """Start the daemon in the foreground."""
     from assistant.app import build_feedback_hook, build_mqtt, build_web, rebuild_app
-    from assistant.service.daemon import run_daemon
+    from assistant.service.foreground import run_daemon
     from assistant.service.lock import daemon_lock
 
     app = _app(args)  # a bad config is reported before anything, the lock too, is written

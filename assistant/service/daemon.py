@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import logging
-import os
-import signal
-import sys
 import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
-from types import FrameType
 from typing import Any
 
 from assistant.admission import Admission, Limits
@@ -27,6 +23,7 @@ from assistant.service.control import ControlServer
 from assistant.service.errors import ControlError, DaemonRunningError, ServiceError
 from assistant.service.health import scheduler_problem
 from assistant.service.jumps import JumpDetector
+from assistant.service.lifecycle import finish, stop_speech, warm_speech
 from assistant.service.notify import Notifier
 from assistant.service.paths import SOCKET_NAME
 from assistant.service.reload import retire_parts
@@ -36,7 +33,6 @@ from assistant.service.timesync import SyncCheck
 from assistant.speech.base import Spoken
 
 log = logging.getLogger(__name__)
-STOP_GRACE_S = 3.0
 MAX_TICK_S = 1.0
 
 
@@ -104,7 +100,7 @@ class Daemon:
         if self.app.config.service.control_socket:
             self._listen()
         self.surfaces.start(self.app.config, self.handler)
-        _warm_speech(self.app.speaker)
+        warm_speech(self.app.speaker)
         greeting = self.app.config.assistant.greeting
         if self.app.plan.get(greeting) is not None:
             self._run_in_thread(greeting, "greeting")
@@ -348,7 +344,7 @@ class Daemon:
         jobs = schedule_skills(self.scheduler, new.plan, self.runner, new.clock.tz, self.precompute)
         self._retired.append(self.app)
         if new.speaker is not self.app.speaker:
-            _warm_speech(new.speaker)
+            warm_speech(new.speaker)
         self.app = new
         self.recall.tz = new.clock.tz
         log.info("reloaded %s: %d scheduled skills (%s)", where, len(jobs), ", ".join(jobs))
@@ -365,8 +361,8 @@ class Daemon:
             self.scheduler.shutdown(wait=False)
         speakers = {id(a.speaker): a.speaker for a in [self.original, *self._retired, self.app]}
         for speaker in speakers.values():
-            _stop_speech(speaker)
-        code = _finish(self.busy)
+            stop_speech(speaker)
+        code = finish(self.busy)
         self.feedback.close()
         retire_parts([*self._retired, self.app], keep=self.original)
         self.notifier.close()
@@ -384,76 +380,3 @@ class Daemon:
             target=self.runner.run, args=[skill], name=f"{why}-{skill}", daemon=True
         )
         thread.start()
-
-
-def run_daemon(app: App, rebuild: Callable[[App], App], **parts: Any) -> int:
-    """Run the daemon in the foreground until SIGTERM or SIGINT; return the exit code.
-
-    `rebuild` makes a new app from the old one's config file on reload (SIGHUP).
-    """
-    notifier = parts.pop("notifier", None) or Notifier.from_env(unset=True)
-    daemon = Daemon(app, notifier=notifier, rebuild=rebuild, **parts)
-
-    def on_stop(signum: int, _frame: FrameType | None) -> None:
-        log.info("received %s; stopping", signal.Signals(signum).name)
-        daemon.stopping.set()
-        daemon.wake.set()
-
-    def on_hup(_signum: int, _frame: FrameType | None) -> None:
-        log.info("received SIGHUP; reloading the config")
-        daemon.reload_requested.set()
-        daemon.wake.set()
-
-    signal.signal(signal.SIGTERM, on_stop)
-    signal.signal(signal.SIGINT, on_stop)
-    signal.signal(signal.SIGHUP, on_hup)
-    try:
-        daemon.start()
-    except AssistantError:
-        daemon.scheduler.shutdown(wait=False)
-        raise
-    daemon.loop()
-    return daemon.stop()
-
-
-def _warm_speech(speaker: object) -> None:
-    """Start a speaker's worker in the background: the first utterance then finds the voice
-    loaded (Piper takes a second or two), and READY=1 does not wait for it."""
-    start = getattr(speaker, "start", None)
-    if not callable(start):
-        return
-
-    def warm() -> None:
-        try:
-            start()
-        except AssistantError as exc:  # the first utterance will try again and say why
-            log.error("the speech worker did not start: %s", exc)
-
-    threading.Thread(target=warm, name="speech-warm", daemon=True).start()
-
-
-def _stop_speech(speaker: object) -> None:
-    """Ask a speaker that can to stop after the sentence it is saying."""
-    stop = getattr(speaker, "stop", None)
-    if callable(stop):
-        try:
-            stop()
-        except Exception:  # stopping must go on whatever the speaker does
-            log.exception("the speaker failed to stop")
-
-
-def _finish(busy: Callable[[], list[str]]) -> int:
-    """Give running skills a moment, then leave even if one is stuck inside the model."""
-    deadline = time.monotonic() + STOP_GRACE_S
-    while busy() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    still = busy()
-    if not still:
-        log.info("stopped")
-        return 0
-    log.warning("stopping with work still going on: %s", ", ".join(still))
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # A thread still inside llama.cpp could crash interpreter teardown; skip it.
-    os._exit(0)
