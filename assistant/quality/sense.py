@@ -15,7 +15,7 @@ An engine that cannot score (a remote server) is not asked: the judge then passe
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from assistant.errors import ModelError
 from assistant.llm.base import LLM, Prompt
@@ -27,8 +27,7 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z']*")
 _PUNCT = re.compile(r"\s*[,;:.!?]+")
 
 
-@dataclass(frozen=True)
-class LineEnd:
+class LineEnd(NamedTuple):
     """A line's last word and how likely the model finds it there (with what follows it)."""
 
     line: int
