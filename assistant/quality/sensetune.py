@@ -23,6 +23,7 @@ from assistant.llm.base import LLM
 from assistant.quality.clockeval import clock_skill
 from assistant.quality.evaluate import load_eval_set
 from assistant.quality.exemplars import ExemplarBanks
+from assistant.quality.hoursense import hour_band
 from assistant.quality.sense import SENSE_FLOOR, sense_score
 from assistant.testing import FakeLLM, fake_context
 
@@ -32,8 +33,10 @@ Scored = list[tuple[float, str]]  # (sense score, label)
 def score_set(llm: LLM, items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each item with its sense score against the clock's prompt at its time."""
     skill, banks, out = clock_skill({}), ExemplarBanks(), []
+    # By part of the day: the same examples in a row keep the evaluated prompt for the next.
+    ordered = sorted(items, key=lambda i: (hour_band(int(i["at"][11:13])), i["at"]))
     with tempfile.TemporaryDirectory(prefix="sensetune-") as tmp:
-        for item in items:
+        for item in ordered:
             moment = datetime.fromisoformat(item["at"])
             ctx = fake_context(FixedClock(moment), Path(tmp), llm=FakeLLM(), exemplars=banks)
             prompt = skill.prompt(ctx, moment, skill.stated_time(moment))  # type: ignore[attr-defined]
