@@ -38,6 +38,7 @@ from assistant.quality.rhyme import (
     rhymes,
 )
 from assistant.quality.rhymegrammar import rhyme_choices, rhyming_sampler
+from assistant.quality.sense import nonsense, sense_score
 from assistant.quality.sensitivity import Verdict, classify, is_tragic
 from assistant.retrieval.base import Hit, Retriever, SearchResult
 from assistant.skill import Reply, Skill, SkillContext, Source
@@ -88,6 +89,7 @@ __all__ = [
     "is_tragic",
     "line_end_words",
     "no_rhyme",
+    "nonsense",
     "odd_for_hour",
     "odd_words",
     "read_json",
@@ -96,6 +98,7 @@ __all__ = [
     "rhymes",
     "rhyming_sampler",
     "seed_for",
+    "sense_score",
     "stale_note",
     "unknown_words",
     "words",

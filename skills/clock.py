@@ -17,6 +17,7 @@ from assistant import (
     NotEmpty,
     Predicate,
     Reply,
+    Rule,
     Score,
     Skill,
     SkillContext,
@@ -24,6 +25,7 @@ from assistant import (
     generate_checked,
     hour_band,
     no_rhyme,
+    nonsense,
     odd_for_hour,
     rhyme_score,
     rhyming_sampler,
@@ -99,12 +101,14 @@ class ClockSkill(Skill):
         model_config = ConfigDict(extra="forbid")
         use_llm: bool = True
         hour_format: Literal["24h", "12h"] = "24h"
-        retries: int = Field(4, ge=0, le=10)
+        retries: int = Field(8, ge=0, le=10)
         # "bank": the nearest couplets of the exemplar bank; "fixed": three set examples.
         examples: Literal["bank", "fixed"] = "bank"
         shots: int = Field(3, ge=1, le=8)
         # "rhyme": a grammar makes line two end in a rhyme of line one; "free": plain sampling.
         decoding: Literal["rhyme", "free"] = "rhyme"
+        # true: a couplet whose line ends the model finds nonsense is sampled again.
+        sense: bool = True
 
     config: Config
 
@@ -113,8 +117,9 @@ class ClockSkill(Skill):
         h24, h12 = time_forms(moment)
         return h24 if self.config.hour_format == "24h" else h12
 
-    def contract(self, moment: datetime) -> Contract:
-        """Hard rules: the right time, a rhyme, scenery that fits the hour."""
+    def contract(self, moment: datetime, sense: Rule | None = None) -> Contract:
+        """Hard rules: the right time, a rhyme, scenery that fits the hour; then, if given,
+        `sense` (it asks the model, so only of couplets that keep every other rule)."""
         return Contract(
             rules=[
                 NotEmpty(),
@@ -126,6 +131,7 @@ class ClockSkill(Skill):
             ],
             retries=self.config.retries,
             scores=[Score("rhyme", rhyme_score)],
+            then=[sense] if sense is not None else [],
         )
 
     def prompt(self, ctx: SkillContext, moment: datetime, stated: str) -> list[Message]:
@@ -169,10 +175,11 @@ class ClockSkill(Skill):
                 line_ok=lambda line: fits(line, moment),
             )
         fallback = FALLBACKS[moment.minute % len(FALLBACKS)].format(stated)
+        sense = Predicate("sense", lambda text: nonsense(ctx.llm, prompt, text))
         outcome = generate_checked(
             ctx.llm,
             prompt,
-            self.contract(moment),
+            self.contract(moment, sense if self.config.sense else None),
             fallback=lambda: fallback,
             options=options,
             tidy=tidy_couplet,

@@ -49,6 +49,16 @@ class ChatTemplate:
         stop = full.stop if isinstance(full.stop, list) else [full.stop] if full.stop else []
         return Rendered(tokens, prefix_len, stop, full.stopping_criteria)
 
+    def render_reply(self, messages: list[Message], reply: str) -> tuple[list[int], list[int]]:
+        """Tokens of the chat up to where the assistant answers, and with `reply` as its answer."""
+        head = self._full(messages=cast(Any, messages))
+        whole = [*messages, Message(role="assistant", content=reply)]
+        full = self._prefix(messages=cast(Any, whole))
+        return (
+            self._tokenize(head.prompt, head.added_special),
+            self._tokenize(full.prompt, full.added_special),
+        )
+
     def _tokenize(self, text: str, added_special: bool) -> list[int]:
         """Tokenise rendered text the way llama-cpp-python's chat handler does."""
         ids: list[int] = self._llama.tokenize(

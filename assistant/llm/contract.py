@@ -135,22 +135,21 @@ class Contract:
     """The rules a skill's output must keep, the scores that rank what passes, and the budget.
 
     Up to `retries + 1` candidates are sampled, each with its own seed. Sampling stops once
-    `enough` of them pass every rule; the best-scored of those is kept.
+    `enough` of them pass every rule; the best-scored of those is kept. The rules in `then`
+    (costly ones, such as a judge that asks the model) are checked only when every rule in
+    `rules` passed.
     """
 
     rules: Sequence[Rule]
     retries: int = 2
     scores: Sequence[Score] = ()
     enough: int = 1
+    then: Sequence[Rule] = ()
 
     def violations(self, text: str) -> list[str]:
         """Return `rule: reason` for each rule the text breaks."""
-        found = []
-        for rule in self.rules:
-            reason = rule.violation(text)
-            if reason is not None:
-                found.append(f"{rule.name}: {reason}")
-        return found
+        found = _broken(self.rules, text)
+        return found or _broken(self.then, text)
 
     def scored(self, text: str) -> dict[str, float]:
         """Each soft score of `text`, by name."""
@@ -246,6 +245,16 @@ def carried_rules(llm: LLM) -> list[Rule]:
         if isinstance(current, RuledLLM):
             found.extend(current.rules)
         current = current.inner
+    return found
+
+
+def _broken(rules: Sequence[Rule], text: str) -> list[str]:
+    """`rule: reason` for each of `rules` that `text` breaks."""
+    found = []
+    for rule in rules:
+        reason = rule.violation(text)
+        if reason is not None:
+            found.append(f"{rule.name}: {reason}")
     return found
 
 

@@ -13,6 +13,7 @@ from assistant.errors import ModelError
 from assistant.idle import IdleTimer
 from assistant.llm.base import GenerateOptions, Message, Prompt, as_messages
 from assistant.llm.chat import ChatTemplate
+from assistant.llm.logprob import TokenScore, reply_logprobs
 from assistant.llm.promptcache import PromptCache, model_identity
 from assistant.procmem import warm_page_cache
 
@@ -130,6 +131,21 @@ class LocalEngine:
             piece = chunk["choices"][0]["text"]
             if piece:
                 yield piece
+
+    def score(self, prompt: Prompt, reply: str) -> list[TokenScore]:
+        """Each token of `reply`, as the answer to `prompt`, with the model's logprob of it
+        (no sampling; the evaluated prefix the last generation left is reused)."""
+        with self._lock:
+            llama = self._model()
+            if self._template is None:
+                raise ModelError(f"{self.path}: no chat template in the GGUF: cannot score")
+            head, full = self._template.render_reply(as_messages(prompt), reply)
+            try:
+                return reply_logprobs(llama, head, full)
+            except (RuntimeError, ValueError) as exc:
+                raise ModelError(f"{self.path}: scoring failed: {exc}") from exc
+            finally:
+                self._idle.touch()
 
     def warm(self) -> None:
         """Bring the model's pages into memory and load it, before a run that must be quick."""

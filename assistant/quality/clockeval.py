@@ -1,8 +1,10 @@
 """The clock's evaluator: couplets at 48 spread times, judged; cost against one plain sample.
 
 Per item the configured clock skill runs once (its cascade included). A couplet is *good*
-when the model wrote it (no fixed fallback), it states the right time, rhymes and fits the
-hour. `rhyme_rate` is over what is said (fallbacks included: they rhyme too). The cost
+when the model wrote it (no fixed fallback), it states the right time, rhymes, fits the
+hour and makes sense (the sense judge, scored with the evaluated model). `rhyme_rate` and
+`sense_rate` are over what is said (fallbacks included: they rhyme, and as our own fixed
+text they are not scored for sense). The cost
 baseline is a single-sample run of the clock as it was before the cascade (three fixed
 examples, free sampling, no retries), timed in the same process on the same items.
 """
@@ -21,6 +23,7 @@ from assistant.llm.contract import words
 from assistant.quality.evaluate import CountingLLM, EvalOptions, Timer, load_eval_set, rate
 from assistant.quality.hoursense import odd_for_hour
 from assistant.quality.rhyme import no_rhyme
+from assistant.quality.sense import SENSE_FLOOR, sense_score
 from assistant.registry import load_registry
 from assistant.skill import Reply, Skill
 from assistant.testing import fake_context
@@ -41,8 +44,15 @@ def run_once(skill: Skill, llm: LLM, moment: datetime, options: EvalOptions, tmp
     return skill.run(ctx)
 
 
-def judge(reply: Reply, moment: datetime) -> dict[str, bool]:
-    """The judges' verdicts on one reply."""
+def sense_of(skill: Skill, llm: LLM, moment: datetime, options: EvalOptions, tmp: Path) -> Any:
+    """A function giving the sense score of a text said at `moment`, against the skill's prompt."""
+    ctx = fake_context(FixedClock(moment), tmp, llm=llm, exemplars=options.exemplars)
+    prompt = skill.prompt(ctx, moment, skill.stated_time(moment))  # type: ignore[attr-defined]
+    return lambda text: sense_score(llm, prompt, text)
+
+
+def judge(reply: Reply, moment: datetime, sense: float | None = None) -> dict[str, bool]:
+    """The judges' verdicts on one reply (`sense`: its sense score, None when unscored)."""
     from skills._lib.timecheck import wrong_time  # the clock's own check, shipped with it
 
     return {
@@ -51,6 +61,7 @@ def judge(reply: Reply, moment: datetime) -> dict[str, bool]:
         "odd": odd_for_hour(reply.text, moment) is not None,
         "long": len(words(reply.text)) > MAX_WORDS,
         "fallback": bool(reply.data.get("fallback")),
+        "sensible": sense is None or sense >= SENSE_FLOOR,
     }
 
 
@@ -67,18 +78,24 @@ def evaluate_clock(llm: LLM, options: EvalOptions) -> dict[str, Any]:
         run_once(baseline, llm, moments[0], options, Path(tmp))
         for moment in moments:
             reply: Reply = runs.time(partial(run_once, skill, counting, moment, options, Path(tmp)))
-            verdicts.append(judge(reply, moment))
+            # The fixed fallbacks are ours, not the model's: sensible by construction.
+            fixed = bool(reply.data.get("fallback"))
+            sense = None if fixed else sense_of(skill, llm, moment, options, Path(tmp))(reply.text)
+            verdicts.append(judge(reply, moment, sense))
             attempts += int(reply.data.get("attempts", 0))
             single.time(partial(run_once, baseline, llm, moment, options, Path(tmp)))
     n = len(verdicts)
     good = sum(
-        not (v["wrong_time"] or v["odd"] or v["long"] or v["fallback"]) and v["rhymes"]
+        not (v["wrong_time"] or v["odd"] or v["long"] or v["fallback"])
+        and v["rhymes"]
+        and v["sensible"]
         for v in verdicts
     )
     median, base = runs.median or 0.0, single.median or 0.0
     return {
         "items": n,
         "rhyme_rate": rate(sum(v["rhymes"] for v in verdicts), n),
+        "sense_rate": rate(sum(v["sensible"] for v in verdicts), n),
         "good_rate": rate(good, n),
         "length_violations": sum(v["long"] for v in verdicts),
         "seconds_per_item": round(runs.mean or 0.0, 3),

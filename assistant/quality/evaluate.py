@@ -26,6 +26,7 @@ EVAL_DIR = DATA_DIR / "eval"
 METRICS = (
     "items",
     "rhyme_rate",
+    "sense_rate",
     "grounded_rate",
     "good_rate",
     "tragic_joked",

@@ -22,7 +22,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def engine() -> Iterator[LocalEngine]:
-    llm = LocalEngine(resolve_model(DEFAULT_MODEL))
+    # One thread: on a CPU shared with other jobs, llama.cpp's spinning threads collapse (a
+    # generation measured 8x slower with two), and the sense rule samples more candidates.
+    llm = LocalEngine(resolve_model(DEFAULT_MODEL), threads=1)
     yield llm
     llm.close()
 

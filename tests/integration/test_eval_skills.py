@@ -33,3 +33,5 @@ def test_eval_skills_clock_json_on_a_subset(state_dir: Path) -> None:
     assert (
         replayed["produced_again"] in (0, 1) and replayed["rejected"] >= replayed["produced_again"]
     )
+    # The local engine scores: sense is measured, and a good couplet must make sense.
+    assert clock["sense_rate"] is not None and clock["good_rate"] <= clock["sense_rate"]

@@ -10,6 +10,7 @@ import pytest
 
 from assistant.cli import main
 from assistant.llm.base import Message
+from assistant.llm.logprob import TokenScore
 from assistant.quality.clockeval import evaluate_clock
 from assistant.quality.evaluate import (
     METRICS,
@@ -125,3 +126,22 @@ def test_a_second_model_is_a_second_column(
     assert main(argv) == 0
     header = capsys.readouterr().out.splitlines()[0]
     assert header.index("fake (local)") < header.index("other (local)")
+
+
+class NonsenseScorer(FakeLLM):
+    """Writes good couplets that its own scores call nonsense (a last word at -20)."""
+
+    def __init__(self) -> None:
+        super().__init__(good_couplets)
+
+    def score(self, prompt: object, reply: str) -> list[TokenScore]:
+        return [TokenScore(reply, -20.0)]
+
+
+def test_couplets_the_model_calls_nonsense_are_not_good(tmp_path: Path) -> None:
+    judged = EvalOptions(limit=2, state_dir=tmp_path, configs={"clock": {"sense": False}})
+    before = evaluate_clock(NonsenseScorer(), judged)
+    assert (before["sense_rate"], before["good_rate"], before["fallback_rate"]) == (0.0, 0.0, 0.0)
+    options = EvalOptions(limit=2, state_dir=tmp_path, configs={"clock": {"retries": 1}})
+    after = evaluate_clock(NonsenseScorer(), options)  # resampled, then the fixed couplet
+    assert (after["sense_rate"], after["good_rate"], after["fallback_rate"]) == (1.0, 0.0, 1.0)
