@@ -108,7 +108,7 @@ class ClockSkill(Skill):
         # "rhyme": a grammar makes line two end in a rhyme of line one; "free": plain sampling.
         decoding: Literal["rhyme", "free"] = "rhyme"
         # true: a couplet whose line ends the model finds nonsense is sampled again.
-        sense: bool = True
+        sense: bool = False
 
     config: Config
 

@@ -13,6 +13,9 @@ from typing import Any, Protocol, cast
 
 from assistant.llm.base import LLM, Prompt
 
+# Positions evaluated with logits per decode when scoring a reply (see reply_logprobs).
+SCORE_ROWS = 8
+
 
 @dataclass(frozen=True)
 class TokenScore:
@@ -66,21 +69,25 @@ def reply_logprobs(llama: Any, head: list[int], full: list[int]) -> list[TokenSc
     # Logits for the reply's first token come from the position before it; only the reply's
     # positions need them (the vocabulary is 49k wide).
     n_past = start - 1
-    rows: list[Any] = []
     rest = full[n_past:]
-    for i in range(0, len(rest), llama.n_batch):
-        batch = rest[i : i + llama.n_batch]
+    # A few positions a decode: llama.cpp keeps its logits buffer as large as the most rows
+    # ever asked for at once (49k floats a row), so whole replies would grow it run by run;
+    # and each row is reduced to one logprob at once, never copied (no heap high-water mark).
+    step = min(llama.n_batch, SCORE_ROWS)
+    out = []
+    for i in range(0, len(rest), step):
+        batch = rest[i : i + step]
         llama._batch.set_batch(batch=batch, n_past=llama.n_tokens, logits_all=True)
         llama._ctx.decode(llama._batch)
         logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(len(batch), llama.n_vocab()))
-        rows.extend(np.array(logits, dtype=np.float64))
+        for k in range(len(batch)):
+            nxt = n_past + i + k + 1  # the token this row predicts
+            if nxt < len(full):
+                row = logits[k]
+                top = float(row.max())
+                norm = top + float(np.log(np.exp(row - top, dtype=np.float64).sum()))
+                piece = llama.detokenize([full[nxt]]).decode("utf-8", errors="replace")
+                out.append(TokenScore(piece, float(row[full[nxt]]) - norm))
         llama.input_ids[llama.n_tokens : llama.n_tokens + len(batch)] = batch
         llama.n_tokens += len(batch)
-    out = []
-    for pos in range(start, len(full)):
-        row = rows[pos - 1 - n_past]
-        top = float(row.max())
-        norm = top + float(np.log(np.exp(row - top).sum()))
-        piece = llama.detokenize([full[pos]]).decode("utf-8", errors="replace")
-        out.append(TokenScore(piece, float(row[full[pos]]) - norm))
     return out

@@ -51,7 +51,8 @@ def test_the_judge_tells_sense_from_nonsense(engine: LocalEngine, stated: str, t
 
 def test_the_clock_says_no_nonsense(engine: LocalEngine, tmp_path: Path) -> None:
     moment = datetime(2026, 11, 30, 21, 5)
-    reply = ClockSkill().run(fake_context(FixedClock(moment), tmp_path, llm=engine))  # type: ignore[arg-type]
+    skill = ClockSkill(ClockSkill.Config(sense=True))
+    reply = skill.run(fake_context(FixedClock(moment), tmp_path, llm=engine))  # type: ignore[arg-type]
     if not reply.data["fallback"]:
         ctx = fake_context(FixedClock(moment), tmp_path, llm=FakeLLM())
         prompt = ClockSkill().prompt(ctx, moment, "21:05")

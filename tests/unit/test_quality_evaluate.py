@@ -142,6 +142,8 @@ def test_couplets_the_model_calls_nonsense_are_not_good(tmp_path: Path) -> None:
     judged = EvalOptions(limit=2, state_dir=tmp_path, configs={"clock": {"sense": False}})
     before = evaluate_clock(NonsenseScorer(), judged)
     assert (before["sense_rate"], before["good_rate"], before["fallback_rate"]) == (0.0, 0.0, 0.0)
-    options = EvalOptions(limit=2, state_dir=tmp_path, configs={"clock": {"retries": 1}})
+    options = EvalOptions(
+        limit=2, state_dir=tmp_path, configs={"clock": {"retries": 1, "sense": True}}
+    )
     after = evaluate_clock(NonsenseScorer(), options)  # resampled, then the fixed couplet
     assert (after["sense_rate"], after["good_rate"], after["fallback_rate"]) == (1.0, 0.0, 1.0)
