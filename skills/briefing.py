@@ -65,11 +65,14 @@ class BriefingSkill(Skill):
         if self.config.max_headlines:
             told = self._news(ctx, deadline - QUOTE_RESERVE_S, add)
             data.update(items=told.items, failures=told.failures, stale=told.stale)
+        sources, cited = list(told.sources), list(told.cited)
         if self.config.quote:
-            add(self._quote(ctx, deadline))
-        return Reply(
-            text="\n".join(parts), sources=told.sources, cited=told.cited, tainted=True, data=data
-        )
+            quote = self._quote(ctx, deadline)
+            add(quote.text)
+            # The quote's headline is a source too (`source` names it), once.
+            sources += [link for link in quote.sources if link not in sources]
+            cited += [record for record in quote.cited if record not in cited]
+        return Reply(text="\n".join(parts), sources=sources, cited=cited, tainted=True, data=data)
 
     def _clock(self, ctx: SkillContext, deadline: float) -> str:
         """The clock's couplet; the bare time when out of time; never a time it is unsure of."""
@@ -102,8 +105,8 @@ class BriefingSkill(Skill):
             add(UNAVAILABLE)
             return Told(UNAVAILABLE, [], [], [str(exc)], stale=False)
 
-    def _quote(self, ctx: SkillContext, deadline: float) -> str:
-        """The made-up quote; the fixed one when out of time."""
+    def _quote(self, ctx: SkillContext, deadline: float) -> Reply:
+        """The made-up quote with its sources; the fixed one when out of time."""
         late = time.monotonic() >= deadline
         skill = FakeQuoteSkill(
             FakeQuoteSkill.Config(
@@ -111,10 +114,10 @@ class BriefingSkill(Skill):
             )
         )
         try:
-            return skill.run(ctx).text
+            return skill.run(ctx)
         except AssistantError as exc:
             ctx.log.error("briefing: the quote failed: %s", exc)
-            return ""
+            return Reply("")
 
 
 def greet(ctx: SkillContext) -> str:

@@ -98,3 +98,13 @@ def test_the_greeting_follows_the_hour(tmp_path: Path) -> None:
     }
     custom, _ = run(tmp_path / "custom", bbc(), max_headlines=0, greeting="Hello, house!")
     assert custom.text.splitlines()[0] == "Hello, house!"
+
+
+def test_the_quotes_headline_is_among_the_sources_once(tmp_path: Path) -> None:
+    reply, _ = run(tmp_path / "quote", bbc(), max_headlines=0)
+    assert reply.text.splitlines()[-1].startswith("A made-up quote")
+    assert len(reply.sources) == 1 and [c.link for c in reply.cited] == reply.sources
+    # The quote was about the headline the news just told: it is cited once.
+    told, _ = run(tmp_path / "told", bbc(), max_headlines=1)
+    assert told.sources == reply.sources == [told.data["items"][0]["link"]]
+    assert len(told.cited) == 1
