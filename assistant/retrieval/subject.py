@@ -110,6 +110,13 @@ def attach(question: str, hits: Sequence[Hit], weights: dict[str, float] | None)
     return Attached(kept, best[True], best[False])
 
 
+def foreign(heading: str, question: str) -> bool:
+    """True when a note's heading says it is somebody's ("Sarah's car", "Tom's gym") whom the
+    question does not name."""
+    found = _POSSESSIVE.search(heading.split(" > ", maxsplit=1)[0])
+    return found is not None and not _stems([found.group(1)]) <= set(tokenize([question])[0])
+
+
 def weigh(terms: set[str], weights: dict[str, float] | None) -> float:
     """The summed weights of `terms` (1 each without weights)."""
     return sum((weights or {}).get(t, 1.0) for t in terms)

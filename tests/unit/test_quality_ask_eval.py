@@ -28,7 +28,7 @@ NOTES = {
 ITEMS = [
     QAItem("a1", "What is the guest wifi password?", ("sunny-Kite-2290",), "wifi.md"),
     QAItem("a2", "What is the shed padlock code?", ("0917",), "alarm.md"),
-    QAItem("u1", "What is the garage door code?", (), None),
+    QAItem("u1", "What is the code of the shed alarm?", (), None),
 ]
 
 
