@@ -30,7 +30,7 @@ from assistant.retrieval.base import Hit, Retriever, SearchResult
 from assistant.retrieval.extract import best_of, has_scaffolding, strip_scaffolding
 from assistant.retrieval.settings import RetrievalSection
 from assistant.retrieval.sparse import QUESTION_WORDS, Coverage, tokenize
-from assistant.retrieval.subject import attach, foreign, subjects, weigh
+from assistant.retrieval.subject import attach, foreign, naming, subjects, weigh
 
 KNOW_NOTHING = "I don't know anything about that yet."
 DECLINE = "Your notes don't mention that."
@@ -170,8 +170,9 @@ def eligible(
         source = source_text(hit)
         if not mine or ask_ungrounded(question, source):
             continue
-        key = best_of(question, hit.heading, mine, weights)
-        if not unrecorded(question, key, f"{hit.heading}\n{context(hit.text, key)}", names):
+        key = best_of(question, hit.heading, naming(question, hit.heading, mine), weights)
+        note = f"{hit.heading}\n{context(hit.text, key)}"
+        if not unrecorded(question, key, note, names, hit.heading):
             choices.append(Choice(hit, relevance(hit), key))
     return sorted(choices, key=lambda c: -c.relevance)
 

@@ -132,8 +132,24 @@ def wanted_kind(question: str) -> str | None:
     return None
 
 
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_DATE = re.compile(
+    rf"\b(?:\d{{1,2}}(?:st|nd|rd|th)? {_MONTH}(?: \d{{4}})?|{_MONTH} \d{{4}})\b", re.I
+)
+# Weekdays and months a question names ("may" is too often a verb to count).
+_WEEKDAY_OR_MONTH = re.compile(
+    rf"\b(?:(?:mon|tues|wednes|thurs|fri|satur|sun)days?|(?!may\b){_MONTH})\b", re.I
+)
+
+
 def holds_kind(kind: str | None, text: str) -> bool:
-    """True when `text` holds an answer of that kind (always, for no kind)."""
+    """True when `text` holds an answer of that kind (always, for no kind); a date is no code
+    ("expires on 19 October 2030" holds no passport number)."""
+    if kind in {"code", "phone"}:
+        text = _DATE.sub(" ", text)
     return kind is None or bool(KINDS[kind].search(text))
 
 
@@ -175,11 +191,17 @@ def context(text: str, key: str) -> str:
     return "\n".join(line for n, line in enumerate(lines) if n in own or not _LABELLED.match(line))
 
 
-def unrecorded(question: str, key: str, note: str, subjects: frozenset[str]) -> list[str]:
+def unrecorded(
+    question: str, key: str, note: str, subjects: frozenset[str], heading: str = ""
+) -> list[str]:
     """What the note does not record of the question: its asked words that `note` (the chunk
-    with its heading) lacks, and the answer's kind when the answering sentence `key` lacks it
-    (as "kind:<name>"). Empty when the note records what is asked."""
+    with its heading) lacks, the weekdays and months it names that the answering sentence
+    `key` and its `heading` lack ("on Thursdays" against "Swimming on Tuesdays" in a note that
+    has piano on Thursdays), and the answer's kind when `key` lacks it (as "kind:<name>").
+    Empty when the note records what is asked."""
     found = set(tokenize([note])[0])
     missing = [w for w in sorted(asked_words(question, subjects)) if not _covered(w, found)]
+    when = set(tokenize([" ".join(_WEEKDAY_OR_MONTH.findall(question))])[0])
+    missing += sorted(when - set(tokenize([f"{heading}\n{key}"])[0]))
     kind = wanted_kind(question)
     return missing if holds_kind(kind, key) else [*missing, f"kind:{kind}"]

@@ -8,7 +8,7 @@ from assistant.retrieval.ask import AskOptions, choose
 from assistant.retrieval.asked import asked_words, context, holds_kind, unrecorded, wanted_kind
 from assistant.retrieval.base import Hit, SearchResult
 from assistant.retrieval.settings import RetrievalSection
-from assistant.retrieval.subject import subjects
+from assistant.retrieval.subject import naming, subjects
 
 PIANO = "Piano on Thursdays at 16:15 with Mrs Okafor, 22 Elm Road. Lessons are £18 each."
 FLIGHTS = (
@@ -61,6 +61,7 @@ def test_the_kind_of_answer_a_question_asks_for(question: str, kind: str | None)
         ("phone", "Membership number 55023871.", False),
         ("code", "Its PIN is 2580.", True),
         ("code", "The part is HAF-CIN.", True),
+        ("code", "Tom's expires on 19 October 2030.", False),  # a date is no code
         ("code", "The robot mower (Automower 305) runs from 10:00 to 16:00.", False),
         ("name", "The coach is Darren.", True),
         (None, "anything", True),
@@ -116,6 +117,14 @@ def _missing(question: str, key: str, note: str) -> list[str]:
         ),
         ("Who teaches Maya the piano?", PIANO, f"Maya\n{PIANO}", []),
         ("What's the PIN for the key safe?", "The key safe code is 3390.", "key safe code", []),
+        # A weekday the question names must be the answering sentence's, not the note's.
+        (
+            "What time is Maya's swimming on Thursdays?",
+            "Swimming on Tuesdays at 17:30.",
+            "Maya\nSwimming on Tuesdays at 17:30.\nPiano on Thursdays at 16:15.",
+            ["thursday"],
+        ),
+        ("What time is Maya's piano on Thursdays?", PIANO, f"Maya\n{PIANO}", []),
     ],
 )
 def test_the_note_records_what_is_asked_or_not(
@@ -140,6 +149,13 @@ def test_another_labelled_line_does_not_record_what_the_answering_one_lacks() ->
     assert _missing(question, key, f"Lisbon > Flights\n{context(FLIGHTS, key)}") == ["land"]
     leave = "When does the Lisbon return flight leave?"
     assert _missing(leave, key, f"Lisbon > Flights\n{context(FLIGHTS, key)}") == []
+
+
+def test_the_subjects_own_sentence_answers_before_one_about_nobody() -> None:
+    units = ["Tom's expires on 19 October 2030.", "Passports are in the safe; its code is 271828."]
+    assert naming("What is Tom's passport number?", "Passports", units) == units[:1]
+    assert naming("Where are the passports?", "Passports", units) == units
+    assert naming("When is Tom's passport due?", "Tom's passport", units) == units
 
 
 def test_a_note_that_is_somebody_elses_yields_to_the_households_own() -> None:
