@@ -25,11 +25,12 @@ from assistant.llm.contract import (
     generate_checked,
 )
 from assistant.quality.ask_grounding import ask_facts, ask_ungrounded
+from assistant.retrieval.asked import context, unrecorded
 from assistant.retrieval.base import Hit, Retriever, SearchResult
 from assistant.retrieval.extract import best_of, has_scaffolding, strip_scaffolding
 from assistant.retrieval.settings import RetrievalSection
 from assistant.retrieval.sparse import QUESTION_WORDS, Coverage, tokenize
-from assistant.retrieval.subject import attach, weigh
+from assistant.retrieval.subject import attach, foreign, naming, subjects, weigh
 
 KNOW_NOTHING = "I don't know anything about that yet."
 DECLINE = "Your notes don't mention that."
@@ -157,16 +158,22 @@ def eligible(
     result: SearchResult, question: str, weights: dict[str, float] | None = None
 ) -> list[Choice]:
     """The hits `ask` may answer from, most relevant first: each holds the question's names,
-    numbers and codes and a sentence about its subject; none when the notes record what is
-    asked for somebody else (`assistant.retrieval.subject`)."""
+    numbers and codes and a sentence about its subject, and records what is asked
+    (`assistant.retrieval.asked`); none when the notes record what is asked for somebody
+    else (`assistant.retrieval.subject`)."""
     attached = attach(question, result.hits, weights)
     if attached.someone_elses:
         return []
-    choices = [
-        Choice(hit, relevance(hit), best_of(question, hit.heading, mine, weights))
-        for hit, mine in zip(result.hits, attached.sentences, strict=True)
-        if mine and not ask_ungrounded(question, source_text(hit))
-    ]
+    names = frozenset(t for n in subjects(question) for t in n)
+    choices = []
+    for hit, mine in zip(result.hits, attached.sentences, strict=True):
+        source = source_text(hit)
+        if not mine or ask_ungrounded(question, source):
+            continue
+        key = best_of(question, hit.heading, naming(question, hit.heading, mine), weights)
+        note = f"{hit.heading}\n{context(hit.text, key)}"
+        if not unrecorded(question, key, note, names, hit.heading):
+            choices.append(Choice(hit, relevance(hit), key))
     return sorted(choices, key=lambda c: -c.relevance)
 
 
@@ -180,16 +187,22 @@ def choose(
     result: SearchResult, question: str, options: AskOptions, weights: dict[str, float] | None
 ) -> Choice | None:
     """The most relevant eligible hit above its floor, or None to decline: also when another
-    note within `ask_margin` of it answers as well with other facts (ambiguous)."""
+    note within `ask_margin` of it answers as well with other facts (ambiguous). A note that
+    is somebody's the question does not name yields to one that is nobody's: "the car" is
+    the household's, not "Sarah's car", when both are within the margin."""
     section = options.section
     floor = {True: section.ask_min_relevance, False: section.ask_min_coverage}
     kept = [c for c in eligible(result, question, weights)
             if c.relevance >= floor[c.hit.similarity is not None]]  # fmt: skip
     if not kept:
         return None
+    near = kept[0].relevance - section.ask_margin
+    kept.sort(key=lambda c: (c.relevance < near, foreign(c.hit.heading, question), -c.relevance))
     best = kept[0]
     for rival in kept[1:]:
         if rival.hit.path == best.hit.path or rival.relevance < best.relevance - section.ask_margin:
+            continue
+        if foreign(rival.hit.heading, question) and not foreign(best.hit.heading, question):
             continue
         ours, theirs = set(ask_facts(best.key)), set(ask_facts(rival.key))
         if theirs != ours and _match(question, rival, weights) >= _match(question, best, weights):

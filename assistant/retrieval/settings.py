@@ -47,7 +47,7 @@ class RetrievalSection(Section):
     # `ask` declines ("Your notes don't mention that.") when the best chunk's relevance
     # (0.6 x embedding cosine + 0.4 x IDF-weighted share of the question's words in it) is
     # below this. Tuned on the dev QA set in tests/data/qa (docs/retrieval.md).
-    ask_min_relevance: float = Field(0.53, ge=0, le=1)
+    ask_min_relevance: float = Field(0.46, ge=0, le=1)
     # The same floor when there are no embeddings (BM25 only): the question's IDF-weighted
     # share of words in the best chunk. Tuned on the same dev set with embeddings off.
     ask_min_coverage: float = Field(0.62, ge=0, le=1)

@@ -110,6 +110,26 @@ def attach(question: str, hits: Sequence[Hit], weights: dict[str, float] | None)
     return Attached(kept, best[True], best[False])
 
 
+def naming(question: str, heading: str, units: list[str]) -> list[str]:
+    """The subject's sentences that name a subject of the question, when its heading names
+    none and some do: Tom's own sentence answers "Tom's passport number" before the note's
+    sentence about nobody (the safe's code). Else all of `units`."""
+    names = subjects(question)
+    if not names or not units or any(n <= set(tokenize([heading])[0]) for n in names):
+        return units
+    own = [
+        u for u, t in zip(units, tokenize(units), strict=True) if any(n <= set(t) for n in names)
+    ]
+    return own or units
+
+
+def foreign(heading: str, question: str) -> bool:
+    """True when a note's heading says it is somebody's ("Sarah's car", "Tom's gym") whom the
+    question does not name."""
+    found = _POSSESSIVE.search(heading.split(" > ", maxsplit=1)[0])
+    return found is not None and not _stems([found.group(1)]) <= set(tokenize([question])[0])
+
+
 def weigh(terms: set[str], weights: dict[str, float] | None) -> float:
     """The summed weights of `terms` (1 each without weights)."""
     return sum((weights or {}).get(t, 1.0) for t in terms)

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from assistant.quality.ask_eval import QA_DIR, QAItem, evaluate_ask, load_qa, tune_threshold
+from assistant.quality.ask_eval import (
+    QA_DIR,
+    SPLITS,
+    QAItem,
+    evaluate_ask,
+    load_qa,
+    tune_threshold,
+)
 from assistant.retrieval.embedder import FakeEmbedder
 from assistant.retrieval.indexer import index_paths
 from assistant.retrieval.settings import RetrievalSection
@@ -21,7 +28,7 @@ NOTES = {
 ITEMS = [
     QAItem("a1", "What is the guest wifi password?", ("sunny-Kite-2290",), "wifi.md"),
     QAItem("a2", "What is the shed padlock code?", ("0917",), "alarm.md"),
-    QAItem("u1", "What is the garage door code?", (), None),
+    QAItem("u1", "What is the code of the shed alarm?", (), None),
 ]
 
 
@@ -65,10 +72,14 @@ def test_a_bad_item_names_its_file_and_line(tmp_path: Path) -> None:
 
 def test_the_shipped_qa_set_has_the_size_the_issue_asks_and_true_answers() -> None:
     notes = sorted((QA_DIR / "notes").glob("*.md"))
-    dev, held = load_qa(QA_DIR / "dev.jsonl"), load_qa(QA_DIR / "heldout.jsonl")
+    dev, held, held2 = (load_qa(QA_DIR / f"{split}.jsonl") for split in SPLITS)
     assert len(notes) >= 40
     assert sum(1 for i in dev if i.note) >= 60 and sum(1 for i in dev if not i.note) >= 20
-    assert held and not {i.question for i in held} & {i.question for i in dev}
+    assert sum(1 for i in held2 if i.note) >= 24 and sum(1 for i in held2 if not i.note) >= 16
+    questions = [{i.question for i in split} for split in (dev, held, held2)]
+    assert held and not questions[0] & questions[1]
+    assert not (questions[0] | questions[1]) & questions[2]
+    held = held + held2
     for item in dev + held:
         if item.note:
             text = (QA_DIR / "notes" / item.note).read_text().casefold()
