@@ -125,6 +125,8 @@ def test_late_briefing_speaks_what_is_ready_at_the_second_and_the_rest_as_it_com
     preparing.start()
     while len(pre._held["briefing"].draft.parts()) < 2:  # greeting and clock made; news not
         threading.Event().wait(0.01)
+    # Keep the draft before at_time lets go of it: the model may not have asked `made` yet.
+    made()
     clock.moment = DUE
     pre.at_time("briefing", DUE)
     preparing.join(10)
