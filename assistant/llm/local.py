@@ -14,8 +14,9 @@ from assistant.idle import IdleTimer
 from assistant.llm.base import GenerateOptions, Message, Prompt, as_messages
 from assistant.llm.chat import ChatTemplate
 from assistant.llm.logprob import TokenScore, reply_logprobs
+from assistant.llm.modelthread import ModelThread
 from assistant.llm.promptcache import PromptCache, model_identity
-from assistant.procmem import warm_page_cache
+from assistant.procmem import release_free_heap, warm_page_cache
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,9 @@ def default_threads() -> int:
 
 class LocalEngine:
     """A llama.cpp model, loaded lazily on first use, one generation at a time."""
+
+    # `GenerateOptions.reply_start` is honoured (models without a chat template refuse it).
+    continues_replies = True
 
     def __init__(
         self,
@@ -55,6 +59,9 @@ class LocalEngine:
         self._template: ChatTemplate | None = None
         self._cache: PromptCache | None = None
         self._idle = IdleTimer(idle_unload_s, self._lock, self._unload_idle)
+        # Every llama.cpp call runs on this one thread (see modelthread: per-run threads each
+        # kept a malloc arena at its grammar-sampling peak).
+        self._thread = ModelThread(f"model-{path.stem}")
 
     @property
     def name(self) -> str:
@@ -88,12 +95,15 @@ class LocalEngine:
         opts = options or GenerateOptions()
         messages = as_messages(prompt)
         with self._lock:
-            llama = self._model()
+            llama = self._thread.call(self._model)
             try:
-                yield from self._stream_locked(llama, messages, opts)
+                yield from self._thread.iterate(self._stream_locked(llama, messages, opts))
             except (RuntimeError, ValueError) as exc:
                 raise ModelError(f"{self.path}: generation failed: {exc}") from exc
             finally:
+                # A grammar's sampler frees a few MiB of small blocks per token: hand their
+                # pages back rather than keep the arena at its peak.
+                self._thread.call(release_free_heap)
                 self._idle.touch()
 
     def _stream_locked(
@@ -107,6 +117,8 @@ class LocalEngine:
 
             grammar = LlamaGrammar.from_string(opts.grammar, verbose=False)
         if self._template is None:  # no template in the GGUF: llama-cpp-python's default format
+            if opts.reply_start:
+                raise ValueError("no chat template in the GGUF: cannot continue a reply")
             chunks = llama.create_chat_completion(
                 messages=messages, max_tokens=opts.max_tokens, temperature=opts.temperature,
                 stop=list(opts.stop) or None, seed=seed, grammar=grammar, stream=True,
@@ -122,8 +134,13 @@ class LocalEngine:
             cache = self._cache.ensure(llama, rendered.tokens[: rendered.prefix_tokens])
         self.last = {"prompt_tokens": len(rendered.tokens), "prefix_tokens": rendered.prefix_tokens}
         self.last["prompt_cache"] = cache
+        # A written start of the answer is evaluated in one batch with the prompt, not
+        # sampled token by token.
+        tokens = rendered.tokens
+        if opts.reply_start:
+            tokens = tokens + self._template.continuation(opts.reply_start)
         chunks = llama.create_completion(
-            prompt=rendered.tokens, max_tokens=opts.max_tokens, temperature=opts.temperature,
+            prompt=tokens, max_tokens=opts.max_tokens, temperature=opts.temperature,
             stop=[*opts.stop, *rendered.stop] or None, seed=seed, grammar=grammar,
             stopping_criteria=rendered.stopping_criteria, stream=True,
         )  # fmt: skip
@@ -136,12 +153,12 @@ class LocalEngine:
         """Each token of `reply`, as the answer to `prompt`, with the model's logprob of it
         (no sampling; the evaluated prefix the last generation left is reused)."""
         with self._lock:
-            llama = self._model()
+            llama = self._thread.call(self._model)
             if self._template is None:
                 raise ModelError(f"{self.path}: no chat template in the GGUF: cannot score")
             head, full = self._template.render_reply(as_messages(prompt), reply)
             try:
-                return reply_logprobs(llama, head, full)
+                return self._thread.call(reply_logprobs, llama, head, full)
             except (RuntimeError, ValueError) as exc:
                 raise ModelError(f"{self.path}: scoring failed: {exc}") from exc
             finally:
@@ -151,7 +168,7 @@ class LocalEngine:
         """Bring the model's pages into memory and load it, before a run that must be quick."""
         warm_page_cache(self.path)
         with self._lock:
-            self._model()
+            self._thread.call(self._model)
             self._idle.touch()
 
     def reset_context(self) -> None:
@@ -178,6 +195,7 @@ class LocalEngine:
         self._idle.cancel()
         with self._lock:
             self._free()
+        self._thread.stop()
 
 
 def load_llama(path: Path, *, threads: int, context: int, mlock: bool = False) -> Any:
