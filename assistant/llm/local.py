@@ -132,13 +132,13 @@ class LocalEngine:
         cache = "off"
         if self._cache is not None and rendered.prefix_tokens:
             cache = self._cache.ensure(llama, rendered.tokens[: rendered.prefix_tokens])
-        self.last = {"prompt_tokens": len(rendered.tokens), "prefix_tokens": rendered.prefix_tokens}
-        self.last["prompt_cache"] = cache
         # A written start of the answer is evaluated in one batch with the prompt, not
         # sampled token by token.
         tokens = rendered.tokens
         if opts.reply_start:
             tokens = tokens + self._template.continuation(opts.reply_start)
+        self.last = {"prompt_tokens": len(tokens), "prefix_tokens": rendered.prefix_tokens}
+        self.last["prompt_cache"] = cache
         chunks = llama.create_completion(
             prompt=tokens, max_tokens=opts.max_tokens, temperature=opts.temperature,
             stop=[*opts.stop, *rendered.stop] or None, seed=seed, grammar=grammar,
