@@ -14,7 +14,6 @@ from assistant.idle import IdleTimer
 from assistant.llm.base import GenerateOptions, Message, Prompt, as_messages
 from assistant.llm.chat import ChatTemplate
 from assistant.llm.logprob import TokenScore, reply_logprobs
-from assistant.llm.modelthread import ModelThread
 from assistant.llm.promptcache import PromptCache, model_identity
 from assistant.procmem import release_free_heap, warm_page_cache
 
@@ -59,9 +58,6 @@ class LocalEngine:
         self._template: ChatTemplate | None = None
         self._cache: PromptCache | None = None
         self._idle = IdleTimer(idle_unload_s, self._lock, self._unload_idle)
-        # Every llama.cpp call runs on this one thread (see modelthread: per-run threads each
-        # kept a malloc arena at its grammar-sampling peak).
-        self._thread = ModelThread(f"model-{path.stem}")
 
     @property
     def name(self) -> str:
@@ -95,15 +91,15 @@ class LocalEngine:
         opts = options or GenerateOptions()
         messages = as_messages(prompt)
         with self._lock:
-            llama = self._thread.call(self._model)
+            llama = self._model()
             try:
-                yield from self._thread.iterate(self._stream_locked(llama, messages, opts))
+                yield from self._stream_locked(llama, messages, opts)
             except (RuntimeError, ValueError) as exc:
                 raise ModelError(f"{self.path}: generation failed: {exc}") from exc
             finally:
                 # A grammar's sampler frees a few MiB of small blocks per token: hand their
                 # pages back rather than keep the arena at its peak.
-                self._thread.call(release_free_heap)
+                release_free_heap()
                 self._idle.touch()
 
     def _stream_locked(
@@ -153,12 +149,12 @@ class LocalEngine:
         """Each token of `reply`, as the answer to `prompt`, with the model's logprob of it
         (no sampling; the evaluated prefix the last generation left is reused)."""
         with self._lock:
-            llama = self._thread.call(self._model)
+            llama = self._model()
             if self._template is None:
                 raise ModelError(f"{self.path}: no chat template in the GGUF: cannot score")
             head, full = self._template.render_reply(as_messages(prompt), reply)
             try:
-                return self._thread.call(reply_logprobs, llama, head, full)
+                return reply_logprobs(llama, head, full)
             except (RuntimeError, ValueError) as exc:
                 raise ModelError(f"{self.path}: scoring failed: {exc}") from exc
             finally:
@@ -168,7 +164,7 @@ class LocalEngine:
         """Bring the model's pages into memory and load it, before a run that must be quick."""
         warm_page_cache(self.path)
         with self._lock:
-            self._thread.call(self._model)
+            self._model()
             self._idle.touch()
 
     def reset_context(self) -> None:
@@ -195,7 +191,6 @@ class LocalEngine:
         self._idle.cancel()
         with self._lock:
             self._free()
-        self._thread.stop()
 
 
 def load_llama(path: Path, *, threads: int, context: int, mlock: bool = False) -> Any:
