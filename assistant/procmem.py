@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import mmap
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
 KIB = 1024
 
@@ -177,3 +179,24 @@ def peak_anon(every_s: float = 0.25) -> Iterator[PeakAnon]:
         stop.set()
         thread.join()
         peak.sample()
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's malloc_trim, or None (another C library, or none found)."""
+    name = ctypes.util.find_library("c")
+    trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+    if trim is None:
+        return None
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return cast(Callable[[int], int], trim)
+
+
+def release_free_heap() -> bool:
+    """Give the pages of freed heap blocks back to the system, in every malloc arena (glibc's
+    malloc_trim); False where the C library has no such call."""
+    trim = _malloc_trim()
+    if trim is None:
+        return False
+    trim(0)  # 1 when pages were released, 0 when there were none to release
+    return True

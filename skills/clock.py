@@ -101,14 +101,14 @@ class ClockSkill(Skill):
         model_config = ConfigDict(extra="forbid")
         use_llm: bool = True
         hour_format: Literal["24h", "12h"] = "24h"
-        retries: int = Field(8, ge=0, le=10)
+        retries: int = Field(10, ge=0, le=10)
         # "bank": the nearest couplets of the exemplar bank; "fixed": three set examples.
         examples: Literal["bank", "fixed"] = "bank"
         shots: int = Field(3, ge=1, le=8)
         # "rhyme": a grammar makes line two end in a rhyme of line one; "free": plain sampling.
         decoding: Literal["rhyme", "free"] = "rhyme"
         # true: a couplet whose line ends the model finds nonsense is sampled again.
-        sense: bool = False
+        sense: bool = True
 
     config: Config
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, TypedDict
+from typing import Any, Literal, Protocol, TypedDict
 
 
 class Message(TypedDict):
@@ -39,6 +39,9 @@ class GenerateOptions:
     # The number of leading messages that stay the same across runs (system prompt and
     # few-shot examples); an engine with a prompt cache may reuse their evaluated state.
     fixed_prefix: int = 0
+    # The start of the answer, already written: the engine continues it and returns only
+    # what follows. Only engines with `continues_replies` honour it (see `continues`).
+    reply_start: str = ""
     extra: dict[str, float] = field(default_factory=dict)
 
 
@@ -82,6 +85,21 @@ class WrappedLLM:
     def close(self) -> None:
         """Close the wrapped engine."""
         self.inner.close()
+
+
+def engine_where(llm: LLM | Any, test: Callable[[Any], bool]) -> Any | None:
+    """The engine under `llm` (itself, or through wrappers' `inner`) that `test` accepts."""
+    seen = 0
+    while llm is not None and seen < 8:  # wrappers nest a few deep at most
+        if test(llm):
+            return llm
+        llm, seen = getattr(llm, "inner", None), seen + 1
+    return None
+
+
+def continues(llm: LLM) -> bool:
+    """True when the engine under `llm` honours `GenerateOptions.reply_start`."""
+    return engine_where(llm, lambda e: getattr(e, "continues_replies", False) is True) is not None
 
 
 def as_messages(prompt: Prompt) -> list[Message]:

@@ -59,6 +59,11 @@ class ChatTemplate:
             self._tokenize(full.prompt, full.added_special),
         )
 
+    def continuation(self, text: str) -> list[int]:
+        """Tokens of `text` written as the start of the assistant's answer."""
+        ids: list[int] = self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+        return ids
+
     def _tokenize(self, text: str, added_special: bool) -> list[int]:
         """Tokenise rendered text the way llama-cpp-python's chat handler does."""
         ids: list[int] = self._llama.tokenize(

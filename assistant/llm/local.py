@@ -15,7 +15,7 @@ from assistant.llm.base import GenerateOptions, Message, Prompt, as_messages
 from assistant.llm.chat import ChatTemplate
 from assistant.llm.logprob import TokenScore, reply_logprobs
 from assistant.llm.promptcache import PromptCache, model_identity
-from assistant.procmem import warm_page_cache
+from assistant.procmem import release_free_heap, warm_page_cache
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,9 @@ def default_threads() -> int:
 
 class LocalEngine:
     """A llama.cpp model, loaded lazily on first use, one generation at a time."""
+
+    # `GenerateOptions.reply_start` is honoured (models without a chat template refuse it).
+    continues_replies = True
 
     def __init__(
         self,
@@ -94,6 +97,9 @@ class LocalEngine:
             except (RuntimeError, ValueError) as exc:
                 raise ModelError(f"{self.path}: generation failed: {exc}") from exc
             finally:
+                # A grammar's sampler frees a few MiB of small blocks per token: hand their
+                # pages back rather than keep the arena at its peak.
+                release_free_heap()
                 self._idle.touch()
 
     def _stream_locked(
@@ -107,6 +113,8 @@ class LocalEngine:
 
             grammar = LlamaGrammar.from_string(opts.grammar, verbose=False)
         if self._template is None:  # no template in the GGUF: llama-cpp-python's default format
+            if opts.reply_start:
+                raise ValueError("no chat template in the GGUF: cannot continue a reply")
             chunks = llama.create_chat_completion(
                 messages=messages, max_tokens=opts.max_tokens, temperature=opts.temperature,
                 stop=list(opts.stop) or None, seed=seed, grammar=grammar, stream=True,
@@ -120,10 +128,15 @@ class LocalEngine:
         cache = "off"
         if self._cache is not None and rendered.prefix_tokens:
             cache = self._cache.ensure(llama, rendered.tokens[: rendered.prefix_tokens])
-        self.last = {"prompt_tokens": len(rendered.tokens), "prefix_tokens": rendered.prefix_tokens}
+        # A written start of the answer is evaluated in one batch with the prompt, not
+        # sampled token by token.
+        tokens = rendered.tokens
+        if opts.reply_start:
+            tokens = tokens + self._template.continuation(opts.reply_start)
+        self.last = {"prompt_tokens": len(tokens), "prefix_tokens": rendered.prefix_tokens}
         self.last["prompt_cache"] = cache
         chunks = llama.create_completion(
-            prompt=rendered.tokens, max_tokens=opts.max_tokens, temperature=opts.temperature,
+            prompt=tokens, max_tokens=opts.max_tokens, temperature=opts.temperature,
             stop=[*opts.stop, *rendered.stop] or None, seed=seed, grammar=grammar,
             stopping_criteria=rendered.stopping_criteria, stream=True,
         )  # fmt: skip

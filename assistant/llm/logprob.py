@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
-from assistant.llm.base import LLM, Prompt
+from assistant.llm.base import LLM, Prompt, engine_where
 
 # Positions evaluated with logits per decode when scoring a reply (see reply_logprobs).
 SCORE_ROWS = 8
@@ -34,12 +34,7 @@ class Scorer(Protocol):
 
 def scorer_of(llm: LLM | Any) -> Scorer | None:
     """The engine under `llm` (through wrappers' `inner`) that can score, or None."""
-    seen = 0
-    while llm is not None and seen < 8:  # wrappers nest a few deep at most
-        if callable(getattr(llm, "score", None)):
-            return cast(Scorer, llm)
-        llm, seen = getattr(llm, "inner", None), seen + 1
-    return None
+    return cast(Scorer | None, engine_where(llm, lambda e: callable(getattr(e, "score", None))))
 
 
 def common_length(a: Sequence[int], b: Sequence[int]) -> int:

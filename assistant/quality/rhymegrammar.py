@@ -13,17 +13,27 @@ import json
 from collections.abc import Callable
 from dataclasses import replace
 
-from assistant.llm.base import LLM, GenerateOptions, Prompt
+from assistant.llm.base import LLM, GenerateOptions, Prompt, continues
 from assistant.quality.exemplars import DATA_DIR
 from assistant.quality.rhyme import line_end_words, phones_for, rhyme_keys, rhyming_words
 
+# How many rhymes line two may end in: the commonest. With every rhyming word (up to 200) the
+# grammar forced rare ones ("likelihood", "tot") and more candidates ended in nonsense.
+RHYME_CHOICES = 20
+
 
 @functools.cache
-def common_words() -> frozenset[str]:
-    """Common words: those the bundled model's tokenizer merged into one token early (id below
-    12000 of 49152: BPE merges frequent words first) that the CMU lexicon knows."""
+def word_rank() -> dict[str, int]:
+    """Common words, commonest first: those the bundled model's tokenizer merged into one token
+    early (id below 12000 of 49152: BPE merges frequent words first) that the CMU lexicon
+    knows, in the order of their token ids."""
     text = (DATA_DIR / "words.txt").read_text(encoding="utf-8")
-    return frozenset(text.split())
+    return {word: rank for rank, word in enumerate(text.split())}
+
+
+def common_words() -> frozenset[str]:
+    """The common words (see `word_rank`)."""
+    return frozenset(word_rank())
 
 
 # Two-letter entries of the dictionary are mostly abbreviations ("ca", "re"); these are words.
@@ -51,9 +61,12 @@ def _common_rhymes(word: str) -> tuple[str, ...]:
     return tuple(rhyming_words(word, near))
 
 
-def rhyme_choices(word: str, allowed: Callable[[str], bool] = lambda _w: True) -> list[str]:
-    """Common words that rhyme with `word` and that `allowed` lets through, at most 200."""
-    return [w for w in _common_rhymes(word.lower()) if len(w) <= 10 and allowed(w)][:200]
+def rhyme_choices(
+    word: str, allowed: Callable[[str], bool] = lambda _w: True, limit: int = RHYME_CHOICES
+) -> list[str]:
+    """The `limit` commonest words that rhyme with `word` and that `allowed` lets through."""
+    found = [w for w in _common_rhymes(word.lower()) if len(w) <= 10 and allowed(w)]
+    return sorted(found, key=word_rank().__getitem__)[:limit]
 
 
 def gbnf_literal(text: str) -> str:
@@ -61,15 +74,19 @@ def gbnf_literal(text: str) -> str:
     return json.dumps(text, ensure_ascii=True)
 
 
-def line_two_grammar(line_one: str, opening: str, rhymes: list[str], max_chars: int = 32) -> str:
-    """A grammar: `line_one` verbatim, a newline, `opening`, then at most `max_chars` of plain
-    lower-case text (no newline, digit, capital or sentence end: where the model would stop or
-    start a new sentence, it must rhyme), then one of `rhymes` and a full stop or "!"."""
+def rhyme_tail_grammar(rhymes: list[str], max_chars: int = 32) -> str:
+    """The end of line two: at most `max_chars` of plain lower-case text (no newline, digit,
+    capital or sentence end: where the model would stop or start a new sentence, it must
+    rhyme), then one of `rhymes` and a full stop or "!"."""
     words = " | ".join(gbnf_literal(w) for w in rhymes)
-    return (
-        f"root ::= {gbnf_literal(line_one)} {gbnf_literal(chr(10))} {gbnf_literal(opening)} "
-        f'[a-z ,\'-]{{0,{max_chars}}} " " ({words}) [.!]\n'
-    )
+    return f'[a-z ,\'-]{{0,{max_chars}}} " " ({words}) [.!]'
+
+
+def line_two_grammar(line_one: str, opening: str, rhymes: list[str], max_chars: int = 32) -> str:
+    """A grammar: `line_one` verbatim, a newline, `opening`, then the rhyming tail (for an
+    engine that cannot continue a written start of its answer)."""
+    head = f"{gbnf_literal(line_one)} {gbnf_literal(chr(10))} {gbnf_literal(opening)}"
+    return f"root ::= {head} {rhyme_tail_grammar(rhymes, max_chars)}\n"
 
 
 def rhyming_sampler(
@@ -85,7 +102,9 @@ def rhyming_sampler(
     """A cascade sampler (see `generate_checked(sampler=...)`) writing rhymed couplets.
 
     Line one is sampled up to `line_tries` times (a few tokens each) until `line_ok` accepts it,
-    so that the longer second generation is spent only on a line worth rhyming with.
+    so that the longer second generation is spent only on a line worth rhyming with. Where the
+    engine can, it continues the written line one and opening (evaluated in one batch) rather
+    than have a grammar force them token by token.
     """
 
     def first_line(options: GenerateOptions) -> str:
@@ -101,13 +120,20 @@ def rhyming_sampler(
                 break
         return line
 
+    def second_line(first: str, rhymes: list[str], options: GenerateOptions) -> str:
+        if not continues(llm):
+            grammar = line_two_grammar(first, opening, rhymes)
+            return llm.generate(prompt, replace(options, grammar=grammar))
+        start = f"{first}\n{opening}"
+        grammar = f"root ::= {rhyme_tail_grammar(rhymes)}\n"
+        return start + llm.generate(prompt, replace(options, grammar=grammar, reply_start=start))
+
     def sample(options: GenerateOptions) -> str:
         first = first_line(options)
         ends = line_end_words(first)
         rhymes = rhyme_choices(ends[-1], allowed) if ends and ends[-1].isalpha() else []
         if not rhymes:
             return first  # nothing to rhyme with: the judges decide on the plain line
-        grammar = line_two_grammar(first, opening, rhymes)
-        return llm.generate(prompt, replace(options, grammar=grammar))
+        return second_line(first, rhymes, options)
 
     return sample

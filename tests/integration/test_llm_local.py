@@ -94,6 +94,17 @@ def test_a_grammar_constrains_the_answer(engine: LocalEngine) -> None:
         assert answer in {"yes", "no"}
 
 
+def test_a_written_start_of_the_answer_is_continued_not_repeated(engine: LocalEngine) -> None:
+    start = "The sun is high and the sky is blue,\nIt's 12:30"
+    grammar = 'root ::= [a-z ,]{0,20} " " ("new" | "true" | "you") "."'
+    options = GenerateOptions(max_tokens=20, seed=1, grammar=grammar, reply_start=start)
+    rest = engine.generate(clock_prompt("12:30"), options)
+    assert rest.endswith((" new.", " true.", " you.")) and "12:30" not in rest
+    with_start = engine.last["prompt_tokens"]
+    engine.generate(clock_prompt("12:30"), GenerateOptions(max_tokens=2, seed=1))
+    assert with_start > engine.last["prompt_tokens"] + 10  # evaluated as part of the prompt
+
+
 def test_missing_and_corrupt_model_files_name_the_path(tmp_path: Path) -> None:
     missing = tmp_path / "nope.gguf"
     with pytest.raises(ModelError, match=f"model file does not exist: {missing}"):

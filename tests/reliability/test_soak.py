@@ -43,7 +43,11 @@ def open_fds() -> int:
 
 
 def test_soak_memory_threads_and_handles_stay_flat(tmp_path: Path) -> None:
-    engine = LocalEngine(resolve_model(DEFAULT_MODEL), context=1024, cache_dir=tmp_path / "pc")
+    # One thread: on a CPU shared with other jobs llama.cpp's spinning threads collapse, and the
+    # clock's sense rule samples up to nine candidates a run (120 s timeouts were hit with two).
+    engine = LocalEngine(
+        resolve_model(DEFAULT_MODEL), context=1024, threads=1, cache_dir=tmp_path / "pc"
+    )
     speaker = FakeSpeaker()
     rng = random.Random(14)
     now = [datetime(2026, 1, 1)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.llm.base import GenerateOptions
 from assistant.quality.rhyme import (
     couplet_rhymes,
     line_end_words,
@@ -15,7 +16,14 @@ from assistant.quality.rhyme import (
     rhyming_words,
     spelling_key,
 )
-from assistant.quality.rhymegrammar import common_words, line_two_grammar, rhyme_choices
+from assistant.quality.rhymegrammar import (
+    common_words,
+    line_two_grammar,
+    rhyme_choices,
+    rhyming_sampler,
+    word_rank,
+)
+from assistant.testing import FakeLLM
 
 
 @pytest.mark.parametrize(
@@ -134,3 +142,53 @@ def test_line_two_grammar_forces_line_one_the_opening_and_a_rhyme() -> None:
     grammar = line_two_grammar('A "quoted" line,', "It's 07:30", ["day", "way"])
     assert grammar.startswith('root ::= "A \\"quoted\\" line," "\\n" "It\'s 07:30" ')
     assert grammar.rstrip().endswith('" " ("day" | "way") [.!]')
+
+
+class ContinuingLLM(FakeLLM):
+    """A fake engine that continues a written start of its answer (as the local one does)."""
+
+    continues_replies = True
+
+
+def test_rhyming_sampler_continues_line_one_and_the_opening_where_the_engine_can() -> None:
+    llm = ContinuingLLM(["The sky is bright,", ", all is right.", "The sun is high,", ", oh my."])
+    sample = rhyming_sampler(llm, "p", "It's 07:30")
+    texts = [sample(GenerateOptions(seed=s)) for s in range(2)]
+    assert texts == [
+        "The sky is bright,\nIt's 07:30, all is right.",
+        "The sun is high,\nIt's 07:30, oh my.",
+    ]
+    rhymed = [o for _m, o in llm.calls if o.grammar is not None]
+    assert [o.reply_start for o in rhymed] == [
+        "The sky is bright,\nIt's 07:30",
+        "The sun is high,\nIt's 07:30",
+    ]
+    assert rhymed[0].grammar is not None and '"light"' in rhymed[0].grammar
+    assert "bright" not in rhymed[0].grammar  # line one is written, not forced
+
+
+def test_rhyme_choices_are_the_commonest_rhymes() -> None:
+    found = rhyme_choices("day", limit=5)
+    assert len(found) == 5
+    ranks = [word_rank()[w] for w in found]
+    assert ranks == sorted(ranks)
+    assert all(word_rank()[w] <= ranks[-1] for w in rhyme_choices("day", limit=50)[:5])
+    assert "way" in found
+
+
+def test_rhyming_sampler_forces_line_one_by_grammar_where_the_engine_cannot_continue() -> None:
+    llm = FakeLLM(["The sky is bright,", "The sky is bright,\nIt's 07:30, all is right."])
+    text = rhyming_sampler(llm, "p", "It's 07:30")(GenerateOptions(seed=1))
+    assert text == "The sky is bright,\nIt's 07:30, all is right."
+    _messages, rhymed = llm.calls[-1]
+    assert rhymed.reply_start == ""
+    assert rhymed.grammar == line_two_grammar("The sky is bright,", "It's 07:30",
+                                              rhyme_choices("bright"))  # fmt: skip
+
+
+def test_rhyming_sampler_draws_a_new_line_one_when_none_was_accepted() -> None:
+    llm = ContinuingLLM(["It's 7 now,"])
+    sample = rhyming_sampler(llm, "p", "It's 07:30", line_ok=lambda line: "7" not in line)
+    sample(GenerateOptions(seed=1))
+    sample(GenerateOptions(seed=2))
+    assert sum(o.grammar is None for _m, o in llm.calls) == 6  # three tries, twice
