@@ -110,6 +110,17 @@ _SYNONYMS = (
     "ring call phone",
     "fix repair mend",
 )
+# Words asking for one end of a span of time, and the span that records that end: a time
+# range ("14:00 to 16:00") holds both ends, "from 13:00" or "after 16:00" the first, "until
+# 17:30" or "by 10:00" the last. "When does the party start?" is answered by "14:00 to 16:00";
+# "When does the Eden Project close?" is not by "tickets for 10:00 entry".
+_CLOCK = r"\d{1,2}[:.]\d{2}"
+_RANGE = rf"{_CLOCK}\s*(?:-|–|to|until|till)\s*{_CLOCK}"
+_BOUNDS: dict[str, re.Pattern[str]] = {
+    "first": re.compile(rf"{_RANGE}|\b(?:from|after|opens? at)\s+{_CLOCK}", re.I),
+    "last": re.compile(rf"{_RANGE}|\b(?:until|till|by|before|closes? at)\s+{_CLOCK}", re.I),
+}
+_BOUND_WORDS = {"first": "start starts begin begins earliest", "last": "finish end close latest"}
 _LABELLED = re.compile(r"^\s*(?:[-*+]\s+)?[A-Z][\w'’ -]{0,30}:\s")
 
 
@@ -183,6 +194,13 @@ def _covered(stem: str, found: set[str]) -> bool:
     return any(f.startswith(stem) or stem.startswith(f) for f in short)
 
 
+def bounded(stem: str, key: str) -> bool:
+    """True when `stem` asks for one end of a span of time ("start", "earliest", "close")
+    and the answering sentence `key` records that end (a time range, "from 13:00", "by 10:00")."""
+    return any(stem in _stems(_BOUND_WORDS[end]) and pattern.search(key)
+               for end, pattern in _BOUNDS.items())  # fmt: skip
+
+
 def context(text: str, key: str) -> str:
     """The chunk's text an answer from `key` may draw on: without the labelled lines other
     than the one holding `key` (labels side by side are alternatives of one kind)."""
@@ -200,7 +218,8 @@ def unrecorded(
     has piano on Thursdays), and the answer's kind when `key` lacks it (as "kind:<name>").
     Empty when the note records what is asked."""
     found = set(tokenize([note])[0])
-    missing = [w for w in sorted(asked_words(question, subjects)) if not _covered(w, found)]
+    asked = sorted(asked_words(question, subjects))
+    missing = [w for w in asked if not _covered(w, found) and not bounded(w, key)]
     when = set(tokenize([" ".join(_WEEKDAY_OR_MONTH.findall(question))])[0])
     missing += sorted(when - set(tokenize([f"{heading}\n{key}"])[0]))
     kind = wanted_kind(question)

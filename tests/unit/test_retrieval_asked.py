@@ -5,8 +5,16 @@ from __future__ import annotations
 import pytest
 
 from assistant.retrieval.ask import AskOptions, choose
-from assistant.retrieval.asked import asked_words, context, holds_kind, unrecorded, wanted_kind
+from assistant.retrieval.asked import (
+    asked_words,
+    bounded,
+    context,
+    holds_kind,
+    unrecorded,
+    wanted_kind,
+)
 from assistant.retrieval.base import Hit, SearchResult
+from assistant.retrieval.extract import best_of
 from assistant.retrieval.settings import RetrievalSection
 from assistant.retrieval.subject import naming, subjects
 
@@ -167,3 +175,28 @@ def test_a_note_that_is_somebody_elses_yields_to_the_households_own() -> None:
     assert choice is not None and choice.hit.path == "car.md"
     sarahs = choose(SearchResult([hers, ours], "hybrid"), "When is Sarah's MOT due?", options, None)
     assert sarahs is not None and sarahs.hit.path == "sarah-car.md"
+
+
+@pytest.mark.parametrize(
+    ("stem", "key", "recorded"),
+    [
+        ("start", "Saturday 30 August, 14:00 to 16:00, at Jump Zone.", True),
+        ("finish", "Saturday 30 August, 14:00 to 16:00, at Jump Zone.", True),
+        ("earliest", "Check-in from 13:00; quiet time after 22:30.", True),
+        ("latest", "Text her before 09:00 to cancel.", True),
+        ("close", "Eden Project on Wednesday 6 August, tickets for 10:00 entry.", False),
+        ("start", "Swimming on Tuesdays at 17:30 at Westfield Leisure Centre.", False),
+        ("finish", "Check-in from 13:00.", False),
+        ("earliest", "Leave by 10:00 on Christmas Eve.", False),
+        ("land", "Saturday 30 August, 14:00 to 16:00.", False),
+    ],
+)
+def test_an_end_of_a_span_is_recorded_by_a_range_or_a_bound(
+    stem: str, key: str, recorded: bool
+) -> None:
+    assert bounded(stem, key) is recorded
+
+
+def test_the_answering_sentence_is_the_one_holding_the_asked_end_of_a_span() -> None:
+    units = ["Saturday 30 August, 14:00 to 16:00, at Jump Zone.", "Party bags (12) are bought."]
+    assert best_of("What time does Maya's party start?", "# Maya's party", units) == units[0]
