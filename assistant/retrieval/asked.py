@@ -19,6 +19,7 @@ subject is there, the asked thing ("recital", "wifi") is not. So:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 
 from assistant.retrieval.sparse import QUESTION_WORDS, tokenize
@@ -61,9 +62,11 @@ KINDS: dict[str, re.Pattern[str]] = {
     "name": re.compile(r"(?<!^)\b[A-Z][\w'’-]+"),
     "place": re.compile(r"\b(?:in|on|under|behind|by|at|next to|inside|above|below)\b", re.I),
 }
+# Words that ask for money: in a "how much" question and anywhere else ("What do we pay Jess?").
+_MONEY_WORDS = "cost costs price charge charges fee fees pay paid owe owed spend spent"
 # Question openings and the kind of answer they ask for (first match wins).
 _OPENINGS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"^how much\b.*\b(?:cost|price|charge|pay|fee|owe|spend|rate)", re.I), "money"),
+    (re.compile(rf"^how much\b.*\b(?:{'|'.join(_MONEY_WORDS.split())}|rate)", re.I), "money"),
     (re.compile(r"^how much\b", re.I), "amount"),
     (re.compile(r"^how many\b", re.I), "number"),
     (re.compile(r"^how (?:long|soon)\b", re.I), "duration"),
@@ -84,7 +87,7 @@ _KIND_WORDS: list[tuple[str, str]] = [
     ("temperature", "degrees"),
     ("pressure", "pressure"),
     ("phone mobile telephone landline", "phone"),
-    ("cost costs price charge charges fee fees", "money"),
+    (_MONEY_WORDS, "money"),
     ("password passcode pin code combination", "code"),
     ("number reference", "code"),
     ("address", "address"),
@@ -177,9 +180,19 @@ def _kind_words(question: str) -> frozenset[str]:
 
 def asked_words(question: str, subjects: frozenset[str] = frozenset()) -> set[str]:
     """The stems a note must hold to record what is asked: the question's words beyond its
-    `subjects` (stems), question words, framing words and the words naming the answer's kind."""
-    words = set(tokenize([question])[0]) - QUESTION_WORDS - subjects
+    `subjects` (stems), question words, framing words, English function words ("up",
+    "each": a closed class that never names the asked thing) and the words naming the
+    answer's kind."""
+    words = set(tokenize([question])[0]) - QUESTION_WORDS - subjects - _function_words()
     return words - _stems(_FRAME) - _kind_words(question)
+
+
+@cache
+def _function_words() -> frozenset[str]:
+    """The stems of the NLTK list of English function words (bm25s ships it)."""
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    return _stems(" ".join(STOPWORDS_EN_PLUS))
 
 
 def _covered(stem: str, found: set[str]) -> bool:
@@ -210,16 +223,24 @@ def context(text: str, key: str) -> str:
 
 
 def unrecorded(
-    question: str, key: str, note: str, subjects: frozenset[str], heading: str = ""
+    question: str,
+    key: str,
+    note: str,
+    subjects: frozenset[str],
+    heading: str = "",
+    *,
+    said: Callable[[str], bool] | None = None,
 ) -> list[str]:
     """What the note does not record of the question: its asked words that `note` (the chunk
     with its heading) lacks, the weekdays and months it names that the answering sentence
     `key` and its `heading` lack ("on Thursdays" against "Swimming on Tuesdays" in a note that
-    has piano on Thursdays), and the answer's kind when `key` lacks it (as "kind:<name>").
-    Empty when the note records what is asked."""
+    has piano on Thursdays), and the answer's kind when `key` lacks it (as "kind:<name>");
+    `said(stem)` may vouch for an asked word the note words otherwise
+    (`assistant.retrieval.paraphrase`). Empty when the note records what is asked."""
     found = set(tokenize([note])[0])
     asked = sorted(asked_words(question, subjects))
     missing = [w for w in asked if not _covered(w, found) and not bounded(w, key)]
+    missing = [w for w in missing if not (said and said(w))]
     when = set(tokenize([" ".join(_WEEKDAY_OR_MONTH.findall(question))])[0])
     missing += sorted(when - set(tokenize([f"{heading}\n{key}"])[0]))
     kind = wanted_kind(question)

@@ -200,3 +200,26 @@ def test_an_end_of_a_span_is_recorded_by_a_range_or_a_bound(
 def test_the_answering_sentence_is_the_one_holding_the_asked_end_of_a_span() -> None:
     units = ["Saturday 30 August, 14:00 to 16:00, at Jump Zone.", "Party bags (12) are bought."]
     assert best_of("What time does Maya's party start?", "# Maya's party", units) == units[0]
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        # Function words ("up", "each") never name the asked thing; money verbs name its kind.
+        ("What should the front tyres be pumped up to?", {"front", "tyre", "pump"}),
+        ("How much do we pay the walker for each walk?", {"walker", "walk"}),
+        ("How much do we owe the campsite?", {"campsit"}),
+    ],
+)
+def test_function_words_and_money_verbs_need_not_be_in_the_note(
+    question: str, asked: set[str]
+) -> None:
+    assert asked_words(question) == asked
+    assert wanted_kind(question) == ("money" if "much" in question else None)
+
+
+def test_a_word_said_in_other_words_is_not_missing() -> None:
+    question, key = "When does Sarah fly to Berlin?", "Berlin: flight LH947 on 7 October."
+    names = frozenset({"sarah"})
+    assert unrecorded(question, key, key, names) == ["fli"]
+    assert unrecorded(question, key, key, names, said=lambda stem: stem == "fli") == []
