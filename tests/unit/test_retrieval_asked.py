@@ -177,24 +177,28 @@ def test_a_note_that_is_somebody_elses_yields_to_the_households_own() -> None:
     assert sarahs is not None and sarahs.hit.path == "sarah-car.md"
 
 
-@pytest.mark.parametrize(
-    ("stem", "key", "recorded"),
-    [
-        ("start", "Saturday 30 August, 14:00 to 16:00, at Jump Zone.", True),
-        ("finish", "Saturday 30 August, 14:00 to 16:00, at Jump Zone.", True),
-        ("earliest", "Check-in from 13:00; quiet time after 22:30.", True),
-        ("latest", "Text her before 09:00 to cancel.", True),
-        ("close", "Eden Project on Wednesday 6 August, tickets for 10:00 entry.", False),
-        ("start", "Swimming on Tuesdays at 17:30 at Westfield Leisure Centre.", False),
-        ("finish", "Check-in from 13:00.", False),
-        ("earliest", "Leave by 10:00 on Christmas Eve.", False),
-        ("land", "Saturday 30 August, 14:00 to 16:00.", False),
-    ],
-)
+PARTY = "Saturday 30 August, 14:00 to 16:00, at Jump Zone."
+# Each asked end of a span, a sentence recording it, and one that does not.
+SPANS = [
+    ("start", PARTY, "Swimming on Tuesdays at 17:30 at Westfield Leisure Centre."),
+    ("finish", PARTY, "Check-in from 13:00."),
+    (
+        "earliest",
+        "Check-in from 13:00; quiet time after 22:30.",
+        "Leave by 10:00 on Christmas Eve.",
+    ),
+    ("latest", "Text her before 09:00 to cancel.", "Eden Project: tickets for 10:00 entry."),
+    ("close", "The bar closes at 23:00.", "Eden Project on 6 August, tickets for 10:00 entry."),
+]
+
+
+@pytest.mark.parametrize(("stem", "recorded", "not_recorded"), SPANS)
 def test_an_end_of_a_span_is_recorded_by_a_range_or_a_bound(
-    stem: str, key: str, recorded: bool
+    stem: str, recorded: str, not_recorded: str
 ) -> None:
-    assert bounded(stem, key) is recorded
+    assert bounded(stem, recorded)
+    assert not bounded(stem, not_recorded)
+    assert not bounded("land", recorded)  # not a word asking for an end of a span
 
 
 def test_the_answering_sentence_is_the_one_holding_the_asked_end_of_a_span() -> None:
