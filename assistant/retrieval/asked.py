@@ -222,6 +222,15 @@ def context(text: str, key: str) -> str:
     return "\n".join(line for n, line in enumerate(lines) if n in own or not _LABELLED.match(line))
 
 
+def _when_text(key: str) -> str:
+    """Where the weekdays and months a question names must be: the line's label when it is
+    one ("Saturday: Sunday roast on Saturday" is Saturday's line), else the whole line."""
+    label = _LABELLED.match(key)
+    if label and _WEEKDAY_OR_MONTH.search(label.group(0)):
+        return label.group(0)
+    return key
+
+
 def unrecorded(
     question: str,
     key: str,
@@ -239,9 +248,15 @@ def unrecorded(
     (`assistant.retrieval.paraphrase`). Empty when the note records what is asked."""
     found = set(tokenize([note])[0])
     asked = sorted(asked_words(question, subjects))
-    missing = [w for w in asked if not _covered(w, found) and not bounded(w, key)]
-    missing = [w for w in missing if not (said and said(w))]
+    missing = [w for w in asked if not _covered(w, found)]
+    # The sentence tells in other words only what it is about: every asked word that is not
+    # in it must be one it vouches for ("Check-in from 15:00" does not tell when breakfast
+    # starts, in a note that has breakfast). Lazy: `said` may embed.
+    own = set(tokenize([f"{heading}\n{key}"])[0])
+    rest = [w for w in asked if not _covered(w, own)]
+    if missing and all(bounded(w, key) or (said and said(w)) for w in rest):
+        missing = []
     when = set(tokenize([" ".join(_WEEKDAY_OR_MONTH.findall(question))])[0])
-    missing += sorted(when - set(tokenize([f"{heading}\n{key}"])[0]))
+    missing += sorted(when - set(tokenize([f"{heading}\n{_when_text(key)}"])[0]))
     kind = wanted_kind(question)
     return missing if holds_kind(kind, key) else [*missing, f"kind:{kind}"]

@@ -227,3 +227,29 @@ def test_a_word_said_in_other_words_is_not_missing() -> None:
     names = frozenset({"sarah"})
     assert unrecorded(question, key, key, names) == ["fli"]
     assert unrecorded(question, key, key, names, said=lambda stem: stem == "fli") == []
+
+
+LISBON_HOTEL = "Check-in from 15:00.\nBreakfast is included; the rooftop bar closes at 23:00."
+
+
+@pytest.mark.parametrize(
+    ("question", "key", "note", "missing"),
+    [
+        # The span and the paraphrase vouch only for a sentence about the asked thing.
+        ("When does breakfast start?", "Check-in from 15:00.", LISBON_HOTEL, ["start"]),
+        ("When does check-in start?", "Check-in from 15:00.", LISBON_HOTEL, []),
+        # A line labelled with a day is that day's, whatever days it mentions.
+        (
+            "What's for tea on Sunday?",
+            "Saturday: Sunday roast.",
+            "Saturday: Sunday roast.",
+            ["sunday"],
+        ),
+        ("What's for tea on Saturday?", "Saturday: Sunday roast.", "Saturday: Sunday roast.", []),
+    ],
+)
+def test_other_words_vouch_only_for_a_sentence_about_the_asked_thing(
+    question: str, key: str, note: str, missing: list[str]
+) -> None:
+    vouch = lambda stem: stem == "tea"  # noqa: E731 - the paraphrase judge's stand-in
+    assert unrecorded(question, key, note, frozenset(), said=vouch) == missing
