@@ -13,7 +13,14 @@ from typing import Any
 from assistant.llm.base import LLM
 from assistant.quality.ask_grounding import ask_facts, ask_ungrounded
 from assistant.quality.evaluate import CountingLLM, EvalOptions
-from assistant.retrieval.ask import Answer, AskOptions, ask, eligible, question_weights
+from assistant.retrieval.ask import (
+    Answer,
+    AskOptions,
+    ask,
+    eligible,
+    paraphrase_for,
+    question_weights,
+)
 from assistant.retrieval.settings import RetrievalSection
 
 # The QA set: notes/, dev.jsonl (the threshold and rules were tuned on it), heldout.jsonl,
@@ -149,7 +156,9 @@ def tune_threshold(store: Any, items: Sequence[QAItem], top_k: int = 3) -> dict[
     answerable: list[float] = []
     for item in items:
         result = store.search(item.question, top_k)
-        if choices := eligible(result, item.question, question_weights(store, item.question)):
+        weights = question_weights(store, item.question)
+        judge = paraphrase_for(store, item.question)
+        if choices := eligible(result, item.question, weights, judge):
             (answerable if item.note else passing).append(choices[0].relevance)
     threshold = (int(max(passing, default=0.0) * 100) + 1) / 100
     kept = sum(r >= threshold for r in answerable)
