@@ -132,7 +132,6 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 # store.section: the config's, with tuned.json's threshold winning.
                 options = AskOptions(store.section, app.config.llm.seed)
                 answer = ask(store, app.llm, args.question, options)
-                answer = ask(store, app.llm, args.question, options)
             if not args.no_speak:
                 app.speaker.say(answer.spoken)
         uid = journal_answer(app.journal, args.question, answer, outcomes, started)

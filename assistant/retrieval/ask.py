@@ -12,6 +12,7 @@ chunk), and when none passes quote the chunk's sentence about the subject that b
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -28,6 +29,7 @@ from assistant.quality.ask_grounding import ask_facts, ask_ungrounded
 from assistant.retrieval.asked import context, unrecorded
 from assistant.retrieval.base import Hit, Retriever, SearchResult
 from assistant.retrieval.extract import best_of, has_scaffolding, strip_scaffolding
+from assistant.retrieval.paraphrase import Paraphrase
 from assistant.retrieval.settings import RetrievalSection
 from assistant.retrieval.sparse import QUESTION_WORDS, Coverage, tokenize
 from assistant.retrieval.subject import attach, foreign, naming, subjects, weigh
@@ -155,7 +157,10 @@ class Choice:
 
 
 def eligible(
-    result: SearchResult, question: str, weights: dict[str, float] | None = None
+    result: SearchResult,
+    question: str,
+    weights: dict[str, float] | None = None,
+    paraphrase: Paraphrase | None = None,
 ) -> list[Choice]:
     """The hits `ask` may answer from, most relevant first: each holds the question's names,
     numbers and codes and a sentence about its subject, and records what is asked
@@ -172,9 +177,15 @@ def eligible(
             continue
         key = best_of(question, hit.heading, naming(question, hit.heading, mine), weights)
         note = f"{hit.heading}\n{context(hit.text, key)}"
-        if not unrecorded(question, key, note, names, hit.heading):
+        said = None if paraphrase is None else _said(paraphrase, question, f"{hit.heading}\n{key}")
+        if not unrecorded(question, key, note, names, hit.heading, said=said):
             choices.append(Choice(hit, relevance(hit), key))
     return sorted(choices, key=lambda c: -c.relevance)
+
+
+def _said(paraphrase: Paraphrase, question: str, sentence: str) -> Callable[[str], bool]:
+    """Whether `sentence` says a given asked word of the question in other words."""
+    return lambda stem: paraphrase.covers(question, stem, sentence)
 
 
 def _match(question: str, choice: Choice, weights: dict[str, float] | None) -> float:
@@ -184,7 +195,11 @@ def _match(question: str, choice: Choice, weights: dict[str, float] | None) -> f
 
 
 def choose(
-    result: SearchResult, question: str, options: AskOptions, weights: dict[str, float] | None
+    result: SearchResult,
+    question: str,
+    options: AskOptions,
+    weights: dict[str, float] | None,
+    paraphrase: Paraphrase | None = None,
 ) -> Choice | None:
     """The most relevant eligible hit above its floor, or None to decline: also when another
     note within `ask_margin` of it answers as well with other facts (ambiguous). A note that
@@ -192,7 +207,7 @@ def choose(
     the household's, not "Sarah's car", when both are within the margin."""
     section = options.section
     floor = {True: section.ask_min_relevance, False: section.ask_min_coverage}
-    kept = [c for c in eligible(result, question, weights)
+    kept = [c for c in eligible(result, question, weights, paraphrase)
             if c.relevance >= floor[c.hit.similarity is not None]]  # fmt: skip
     if not kept:
         return None
@@ -216,11 +231,13 @@ def answer_from(
     llm: LLM,
     options: AskOptions = AskOptions(),
     weights: dict[str, float] | None = None,
+    *,
+    paraphrase: Paraphrase | None = None,
 ) -> Answer:
     """Decline, answer from the chosen hit, or quote its answering sentence."""
     if not result.hits:
         return Answer(KNOW_NOTHING, KNOW_NOTHING, result.mode, answered=False)
-    choice = choose(result, question, options, weights)
+    choice = choose(result, question, options, weights, paraphrase)
     if choice is None:
         top = max(relevance(h) for h in result.hits)
         return Answer(DECLINE, DECLINE, result.mode, answered=False, relevance=top)
@@ -254,10 +271,23 @@ def answer_from(
 def ask(store: Retriever, llm: LLM, question: str, options: AskOptions = AskOptions()) -> Answer:
     """Retrieve, then answer or decline."""
     result = store.search(question, options.section.ask_top_k)
-    return answer_from(result, question, llm, options, question_weights(store, question))
+    weights = question_weights(store, question)
+    return answer_from(
+        result, question, llm, options, weights, paraphrase=paraphrase_for(store, question)
+    )
 
 
 def question_weights(store: Retriever, question: str) -> dict[str, float] | None:
     """The IDF of the question's words in the store's BM25 index (None without one)."""
     sparse = getattr(getattr(store, "index", None), "sparse", None)
     return Coverage(question, sparse).weights if sparse is not None else None
+
+
+def paraphrase_for(store: Retriever, question: str) -> Paraphrase | None:
+    """The paraphrase judge for `question` over the store's words and its embedder (None
+    without both: the asked rule then stays strictly lexical)."""
+    sparse = getattr(getattr(store, "index", None), "sparse", None)
+    embedder = getattr(store, "embedder", None)
+    if sparse is None or embedder is None:
+        return None
+    return Paraphrase(embedder.embed, sparse.unseen(tokenize([question])[0]))

@@ -19,6 +19,7 @@ subject is there, the asked thing ("recital", "wifi") is not. So:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 
 from assistant.retrieval.sparse import QUESTION_WORDS, tokenize
@@ -61,9 +62,11 @@ KINDS: dict[str, re.Pattern[str]] = {
     "name": re.compile(r"(?<!^)\b[A-Z][\w'’-]+"),
     "place": re.compile(r"\b(?:in|on|under|behind|by|at|next to|inside|above|below)\b", re.I),
 }
+# Words that ask for money: in a "how much" question and anywhere else ("What do we pay Jess?").
+_MONEY_WORDS = "cost costs price charge charges fee fees pay paid owe owed spend spent"
 # Question openings and the kind of answer they ask for (first match wins).
 _OPENINGS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"^how much\b.*\b(?:cost|price|charge|pay|fee|owe|spend|rate)", re.I), "money"),
+    (re.compile(rf"^how much\b.*\b(?:{'|'.join(_MONEY_WORDS.split())}|rate)", re.I), "money"),
     (re.compile(r"^how much\b", re.I), "amount"),
     (re.compile(r"^how many\b", re.I), "number"),
     (re.compile(r"^how (?:long|soon)\b", re.I), "duration"),
@@ -84,7 +87,7 @@ _KIND_WORDS: list[tuple[str, str]] = [
     ("temperature", "degrees"),
     ("pressure", "pressure"),
     ("phone mobile telephone landline", "phone"),
-    ("cost costs price charge charges fee fees", "money"),
+    (_MONEY_WORDS, "money"),
     ("password passcode pin code combination", "code"),
     ("number reference", "code"),
     ("address", "address"),
@@ -110,6 +113,17 @@ _SYNONYMS = (
     "ring call phone",
     "fix repair mend",
 )
+# Words asking for one end of a span of time, and the span that records that end: a time
+# range ("14:00 to 16:00") holds both ends, "from 13:00" or "after 16:00" the first, "until
+# 17:30" or "by 10:00" the last. "When does the party start?" is answered by "14:00 to 16:00";
+# "When does the Eden Project close?" is not by "tickets for 10:00 entry".
+_CLOCK = r"\d{1,2}[:.]\d{2}"
+_RANGE = rf"{_CLOCK}\s*(?:-|–|to|until|till)\s*{_CLOCK}"
+_BOUNDS: dict[str, re.Pattern[str]] = {
+    "first": re.compile(rf"{_RANGE}|\b(?:from|after|opens? at)\s+{_CLOCK}", re.I),
+    "last": re.compile(rf"{_RANGE}|\b(?:until|till|by|before|closes? at)\s+{_CLOCK}", re.I),
+}
+_BOUND_WORDS = {"first": "start starts begin begins earliest", "last": "finish end close latest"}
 _LABELLED = re.compile(r"^\s*(?:[-*+]\s+)?[A-Z][\w'’ -]{0,30}:\s")
 
 
@@ -166,9 +180,19 @@ def _kind_words(question: str) -> frozenset[str]:
 
 def asked_words(question: str, subjects: frozenset[str] = frozenset()) -> set[str]:
     """The stems a note must hold to record what is asked: the question's words beyond its
-    `subjects` (stems), question words, framing words and the words naming the answer's kind."""
-    words = set(tokenize([question])[0]) - QUESTION_WORDS - subjects
+    `subjects` (stems), question words, framing words, English function words ("up",
+    "each": a closed class that never names the asked thing) and the words naming the
+    answer's kind."""
+    words = set(tokenize([question])[0]) - QUESTION_WORDS - subjects - _function_words()
     return words - _stems(_FRAME) - _kind_words(question)
+
+
+@cache
+def _function_words() -> frozenset[str]:
+    """The stems of the NLTK list of English function words (bm25s ships it)."""
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    return _stems(" ".join(STOPWORDS_EN_PLUS))
 
 
 def _covered(stem: str, found: set[str]) -> bool:
@@ -183,6 +207,13 @@ def _covered(stem: str, found: set[str]) -> bool:
     return any(f.startswith(stem) or stem.startswith(f) for f in short)
 
 
+def bounded(stem: str, key: str) -> bool:
+    """True when `stem` asks for one end of a span of time ("start", "earliest", "close")
+    and the answering sentence `key` records that end (a time range, "from 13:00", "by 10:00")."""
+    return any(stem in _stems(_BOUND_WORDS[end]) and pattern.search(key)
+               for end, pattern in _BOUNDS.items())  # fmt: skip
+
+
 def context(text: str, key: str) -> str:
     """The chunk's text an answer from `key` may draw on: without the labelled lines other
     than the one holding `key` (labels side by side are alternatives of one kind)."""
@@ -191,17 +222,41 @@ def context(text: str, key: str) -> str:
     return "\n".join(line for n, line in enumerate(lines) if n in own or not _LABELLED.match(line))
 
 
+def _when_text(key: str) -> str:
+    """Where the weekdays and months a question names must be: the line's label when it is
+    one ("Saturday: Sunday roast on Saturday" is Saturday's line), else the whole line."""
+    label = _LABELLED.match(key)
+    if label and _WEEKDAY_OR_MONTH.search(label.group(0)):
+        return label.group(0)
+    return key
+
+
 def unrecorded(
-    question: str, key: str, note: str, subjects: frozenset[str], heading: str = ""
+    question: str,
+    key: str,
+    note: str,
+    subjects: frozenset[str],
+    heading: str = "",
+    *,
+    said: Callable[[str], bool] | None = None,
 ) -> list[str]:
     """What the note does not record of the question: its asked words that `note` (the chunk
     with its heading) lacks, the weekdays and months it names that the answering sentence
     `key` and its `heading` lack ("on Thursdays" against "Swimming on Tuesdays" in a note that
-    has piano on Thursdays), and the answer's kind when `key` lacks it (as "kind:<name>").
-    Empty when the note records what is asked."""
+    has piano on Thursdays), and the answer's kind when `key` lacks it (as "kind:<name>");
+    `said(stem)` may vouch for an asked word the note words otherwise
+    (`assistant.retrieval.paraphrase`). Empty when the note records what is asked."""
     found = set(tokenize([note])[0])
-    missing = [w for w in sorted(asked_words(question, subjects)) if not _covered(w, found)]
+    asked = sorted(asked_words(question, subjects))
+    missing = [w for w in asked if not _covered(w, found)]
+    # The sentence tells in other words only what it is about: every asked word that is not
+    # in it must be one it vouches for ("Check-in from 15:00" does not tell when breakfast
+    # starts, in a note that has breakfast). Lazy: `said` may embed.
+    own = set(tokenize([f"{heading}\n{key}"])[0])
+    rest = [w for w in asked if not _covered(w, own)]
+    if missing and all(bounded(w, key) or (said and said(w)) for w in rest):
+        missing = []
     when = set(tokenize([" ".join(_WEEKDAY_OR_MONTH.findall(question))])[0])
-    missing += sorted(when - set(tokenize([f"{heading}\n{key}"])[0]))
+    missing += sorted(when - set(tokenize([f"{heading}\n{_when_text(key)}"])[0]))
     kind = wanted_kind(question)
     return missing if holds_kind(kind, key) else [*missing, f"kind:{kind}"]

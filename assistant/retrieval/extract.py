@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.retrieval.asked import holds_kind, wanted_kind
+from assistant.retrieval.asked import bounded, holds_kind, wanted_kind
 from assistant.retrieval.sparse import tokenize
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9£\"'(])")
@@ -42,7 +42,8 @@ def best_of(
     """The sentence holding most of the question's words (weighted by `weights`, e.g. IDF)
     that the heading does not already hold (it covers every sentence under it), among those
     that hold the kind of answer the question asks for (a date for "when", an amount for
-    "how much": `assistant.retrieval.asked`) when any does; ties go to the earliest.
+    "how much": `assistant.retrieval.asked`) when any does; ties go to the earliest. A
+    sentence holding the asked end of a span ("14:00 to 16:00" for "start") holds its word.
     `options` must not be empty."""
     asked = set(tokenize([question])[0])
     left = asked - set(tokenize([heading])[0]) or asked
@@ -50,7 +51,7 @@ def best_of(
     kind = wanted_kind(question)
 
     def rank(n: int) -> tuple[bool, float, int]:
-        found = set(words[n])
+        found = set(words[n]) | {t for t in asked if bounded(t, options[n])}
         score = sum((weights or {}).get(t, 1.0) for t in left & found)
         score += 0.5 * sum((weights or {}).get(t, 1.0) for t in (asked - left) & found)
         return (holds_kind(kind, options[n]), score, -n)

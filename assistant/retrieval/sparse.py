@@ -128,6 +128,11 @@ class SparseIndex:
             out.append(math.log(1 + (n - df + 0.5) / (df + 0.5)))
         return out
 
+    def unseen(self, terms: list[str]) -> frozenset[str]:
+        """The (tokenized) terms no chunk contains."""
+        top = math.log(1 + (self.size + 0.5) / 0.5)
+        return frozenset(t for t, w in zip(terms, self.idf(terms), strict=True) if w >= top)
+
     def save(self, folder: Path) -> None:
         """Write the index files into `folder`."""
         if self.size:

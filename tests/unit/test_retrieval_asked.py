@@ -5,8 +5,16 @@ from __future__ import annotations
 import pytest
 
 from assistant.retrieval.ask import AskOptions, choose
-from assistant.retrieval.asked import asked_words, context, holds_kind, unrecorded, wanted_kind
+from assistant.retrieval.asked import (
+    asked_words,
+    bounded,
+    context,
+    holds_kind,
+    unrecorded,
+    wanted_kind,
+)
 from assistant.retrieval.base import Hit, SearchResult
+from assistant.retrieval.extract import best_of
 from assistant.retrieval.settings import RetrievalSection
 from assistant.retrieval.subject import naming, subjects
 
@@ -167,3 +175,81 @@ def test_a_note_that_is_somebody_elses_yields_to_the_households_own() -> None:
     assert choice is not None and choice.hit.path == "car.md"
     sarahs = choose(SearchResult([hers, ours], "hybrid"), "When is Sarah's MOT due?", options, None)
     assert sarahs is not None and sarahs.hit.path == "sarah-car.md"
+
+
+PARTY = "Saturday 30 August, 14:00 to 16:00, at Jump Zone."
+# Each asked end of a span, a sentence recording it, and one that does not.
+SPANS = [
+    ("start", PARTY, "Swimming on Tuesdays at 17:30 at Westfield Leisure Centre."),
+    ("finish", PARTY, "Check-in from 13:00."),
+    (
+        "earliest",
+        "Check-in from 13:00; quiet time after 22:30.",
+        "Leave by 10:00 on Christmas Eve.",
+    ),
+    ("latest", "Text her before 09:00 to cancel.", "Eden Project: tickets for 10:00 entry."),
+    ("close", "The bar closes at 23:00.", "Eden Project on 6 August, tickets for 10:00 entry."),
+]
+
+
+@pytest.mark.parametrize(("stem", "recorded", "not_recorded"), SPANS)
+def test_an_end_of_a_span_is_recorded_by_a_range_or_a_bound(
+    stem: str, recorded: str, not_recorded: str
+) -> None:
+    assert bounded(stem, recorded)
+    assert not bounded(stem, not_recorded)
+    assert not bounded("land", recorded)  # not a word asking for an end of a span
+
+
+def test_the_answering_sentence_is_the_one_holding_the_asked_end_of_a_span() -> None:
+    units = ["Saturday 30 August, 14:00 to 16:00, at Jump Zone.", "Party bags (12) are bought."]
+    assert best_of("What time does Maya's party start?", "# Maya's party", units) == units[0]
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        # Function words ("up", "each") never name the asked thing; money verbs name its kind.
+        ("What should the front tyres be pumped up to?", {"front", "tyre", "pump"}),
+        ("How much do we pay the walker for each walk?", {"walker", "walk"}),
+        ("How much do we owe the campsite?", {"campsit"}),
+    ],
+)
+def test_function_words_and_money_verbs_need_not_be_in_the_note(
+    question: str, asked: set[str]
+) -> None:
+    assert asked_words(question) == asked
+    assert wanted_kind(question) == ("money" if "much" in question else None)
+
+
+def test_a_word_said_in_other_words_is_not_missing() -> None:
+    question, key = "When does Sarah fly to Berlin?", "Berlin: flight LH947 on 7 October."
+    names = frozenset({"sarah"})
+    assert unrecorded(question, key, key, names) == ["fli"]
+    assert unrecorded(question, key, key, names, said=lambda stem: stem == "fli") == []
+
+
+LISBON_HOTEL = "Check-in from 15:00.\nBreakfast is included; the rooftop bar closes at 23:00."
+
+
+@pytest.mark.parametrize(
+    ("question", "key", "note", "missing"),
+    [
+        # The span and the paraphrase vouch only for a sentence about the asked thing.
+        ("When does breakfast start?", "Check-in from 15:00.", LISBON_HOTEL, ["start"]),
+        ("When does check-in start?", "Check-in from 15:00.", LISBON_HOTEL, []),
+        # A line labelled with a day is that day's, whatever days it mentions.
+        (
+            "What's for tea on Sunday?",
+            "Saturday: Sunday roast.",
+            "Saturday: Sunday roast.",
+            ["sunday"],
+        ),
+        ("What's for tea on Saturday?", "Saturday: Sunday roast.", "Saturday: Sunday roast.", []),
+    ],
+)
+def test_other_words_vouch_only_for_a_sentence_about_the_asked_thing(
+    question: str, key: str, note: str, missing: list[str]
+) -> None:
+    vouch = lambda stem: stem == "tea"  # noqa: E731 - the paraphrase judge's stand-in
+    assert unrecorded(question, key, note, frozenset(), said=vouch) == missing
