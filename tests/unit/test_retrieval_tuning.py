@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import mmap
 import time
 from pathlib import Path
 
@@ -175,13 +176,16 @@ def test_tuned_values_override_the_config_and_a_bad_file_is_ignored(tmp_path: Pa
 def test_peak_anon_sees_memory_that_was_freed_before_the_end() -> None:
     with peak_anon(every_s=0.01) as peak:
         held = rss_split()["anon_mb"]
-        block = bytearray(64 << 20)  # zero pages are not resident until written
+        # A mapping of its own: malloc could serve a bytearray from a resident hole in the heap
+        # left by earlier tests, and keep it after `del` (anonymous RSS would not move). Its
+        # zero pages are not resident until written.
+        block = mmap.mmap(-1, 64 << 20, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
         block[::4096] = b"x" * len(block[::4096])
         # Until the watching thread has read it (on a loaded machine it may wait its turn).
         deadline = time.monotonic() + 10
         while peak.peak_mb < held + 48 and time.monotonic() < deadline:
             time.sleep(0.01)
-        del block
+        block.close()
     assert peak.peak_mb - rss_split()["anon_mb"] > 48
 
 
