@@ -53,7 +53,13 @@ KINDS: dict[str, re.Pattern[str]] = {
     "length": re.compile(rf"{_NUM}\s?(?:mm|cm|m|km|metres?|meters?|miles?|inch(?:es)?|feet|ft)\b"),
     "mass": re.compile(rf"{_NUM}\s?(?:g|kg|grams?|kilos?|lbs?|pounds|stone|oz)\b", re.I),
     "pressure": re.compile(rf"{_NUM}\s?(?:psi|bar)\b", re.I),
-    "phone": re.compile(r"(?<!\d)(?:\+44\s?|0)\d{2,4}[ \d]{5,10}\d(?!\d)"),
+    # International (+44 20 7946 0958, +1 (555) 123-4567, +33 1 23 45 67 89), national with a
+    # trunk 0 (01632 960 512, 030 1234567, 0612345678), and North American without one
+    # ((555) 123-4567, 555-123-4567). Eight bare digits ("55023871") are no phone number.
+    "phone": re.compile(
+        r"(?<![\w.+])(?:\+\d{1,3}(?:[\s.-]?\(?\d{1,4}\)?){2,5}|0\d{2,4}(?:[\s.-]?\d){5,10}|"
+        r"\(\d{3}\)\s?\d{3}[\s.-]\d{4}|\d{3}[.-]\d{3}[.-]\d{4})(?![\w])"
+    ),
     "code": re.compile(
         r"(?<![\w:])(?:(?=[\w.!-]*\d)(?:\d[\d.]{3,}|[\w.!-]*[A-Za-z][\w.!-]*)|"
         r"[A-Z0-9]+(?:-[A-Z0-9]+)+)(?![\w:])"
