@@ -31,7 +31,7 @@ from assistant.retrieval.base import Hit, Retriever, SearchResult
 from assistant.retrieval.extract import best_of, has_scaffolding, strip_scaffolding
 from assistant.retrieval.paraphrase import Paraphrase
 from assistant.retrieval.settings import RetrievalSection
-from assistant.retrieval.sparse import QUESTION_WORDS, Coverage, tokenize
+from assistant.retrieval.sparse import QUESTION_WORDS, Coverage, SparseIndex, tokenize
 from assistant.retrieval.subject import attach, foreign, naming, subjects, weigh
 
 KNOW_NOTHING = "I don't know anything about that yet."
@@ -277,16 +277,22 @@ def ask(store: Retriever, llm: LLM, question: str, options: AskOptions = AskOpti
     )
 
 
+def sparse_of(store: Retriever) -> SparseIndex | None:
+    """The store's BM25 index, or None for a store without one (a fake, a remote one)."""
+    found = getattr(getattr(store, "index", None), "sparse", None)
+    return found if isinstance(found, SparseIndex) else None
+
+
 def question_weights(store: Retriever, question: str) -> dict[str, float] | None:
     """The IDF of the question's words in the store's BM25 index (None without one)."""
-    sparse = getattr(getattr(store, "index", None), "sparse", None)
+    sparse = sparse_of(store)
     return Coverage(question, sparse).weights if sparse is not None else None
 
 
 def paraphrase_for(store: Retriever, question: str) -> Paraphrase | None:
     """The paraphrase judge for `question` over the store's words and its embedder (None
     without both: the asked rule then stays strictly lexical)."""
-    sparse = getattr(getattr(store, "index", None), "sparse", None)
+    sparse = sparse_of(store)
     embedder = getattr(store, "embedder", None)
     if sparse is None or embedder is None:
         return None
