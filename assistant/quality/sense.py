@@ -35,14 +35,9 @@ class LineEnd(NamedTuple):
     logprob: float
 
 
-def line_ends(tokens: list[TokenScore]) -> list[LineEnd]:
-    """The last word of every non-empty line of the scored text, with the summed logprob of
-    the tokens that overlap it and of the punctuation right after it."""
-    text = "".join(t.text for t in tokens)
-    spans, pos = [], 0
-    for t in tokens:
-        spans.append((pos, pos + len(t.text), t.logprob))
-        pos += len(t.text)
+def end_spans(text: str) -> list[tuple[int, str, int, int]]:
+    """(line number, word, start, stop) of each non-empty line's last word and the
+    punctuation right after it."""
     ends, offset = [], 0
     for number, line in enumerate(text.split("\n"), 1):
         found = list(_WORD.finditer(line))
@@ -51,9 +46,24 @@ def line_ends(tokens: list[TokenScore]) -> list[LineEnd]:
             punct = _PUNCT.match(line, found[-1].end())
             if punct:
                 stop = offset + punct.end()
-            total = sum(lp for a, b, lp in spans if a < stop and b > start)
-            ends.append(LineEnd(number, found[-1].group(), round(total, 3)))
+            ends.append((number, found[-1].group(), start, stop))
         offset += len(line) + 1
+    return ends
+
+
+def line_ends(tokens: list[TokenScore]) -> list[LineEnd]:
+    """The last word of every non-empty line of the scored text, with the summed logprob of
+    the tokens that overlap it and of the punctuation right after it (an end with a token
+    left unscored is left out)."""
+    spans, pos = [], 0
+    for t in tokens:
+        spans.append((pos, pos + len(t.text), t.logprob))
+        pos += len(t.text)
+    ends = []
+    for number, word, start, stop in end_spans("".join(t.text for t in tokens)):
+        over = [lp for a, b, lp in spans if a < stop and b > start]
+        if over and all(lp is not None for lp in over):
+            ends.append(LineEnd(number, word, round(sum(lp for lp in over if lp is not None), 3)))
     return ends
 
 
@@ -70,7 +80,8 @@ def scored_ends(llm: LLM, prompt: Prompt, text: str) -> list[LineEnd]:
     if scorer is None or not text.strip():
         return []
     try:
-        return line_ends(scorer.score(prompt, text))
+        wanted = [(start, stop) for _n, _w, start, stop in end_spans(text)]
+        return line_ends(scorer.score(prompt, text, wanted))
     except ModelError:
         return []  # a judge that cannot hear does not veto; the other rules still hold
 

@@ -11,6 +11,7 @@ import pytest
 from assistant import nonsense
 from assistant.llm.local import LocalEngine
 from assistant.llm.models import DEFAULT_MODEL, resolve_model
+from assistant.quality.sense import end_spans, line_ends
 from assistant.testing import FakeLLM, FixedClock, fake_context
 from skills.clock import FALLBACKS, ClockSkill, clock_prompt
 
@@ -41,6 +42,19 @@ def test_scores_are_log_probabilities_of_the_reply(engine: LocalEngine) -> None:
     assert "".join(t.text for t in scored).startswith(reply)
     assert all(t.logprob <= 0.0 for t in scored)
     assert min(t.logprob for t in scored) < -1.0  # not every token is certain
+
+
+def test_scoring_only_the_line_ends_gives_the_same_logprobs(engine: LocalEngine) -> None:
+    reply = "The afternoon is light,\nIt's 13:06, the sun is gone, now we're on might."
+    prompt = clock_prompt("13:06")
+    whole = engine.score(prompt, reply)
+    spans = [(start, stop) for _n, _w, start, stop in end_spans(reply)]
+    part = engine.score(prompt, reply, spans)
+    assert [t.text for t in part] == [t.text for t in whole]
+    scored = [i for i, t in enumerate(part) if t.logprob is not None]
+    assert 0 < len(scored) < len(part) // 2  # the two line ends only
+    assert all(part[i].logprob == pytest.approx(whole[i].logprob, abs=1e-3) for i in scored)
+    assert line_ends(part) == line_ends(whole)
 
 
 @pytest.mark.parametrize(("stated", "text"), GOOD + NONSENSE)

@@ -134,7 +134,7 @@ class NonsenseScorer(FakeLLM):
     def __init__(self) -> None:
         super().__init__(good_couplets)
 
-    def score(self, prompt: object, reply: str) -> list[TokenScore]:
+    def score(self, prompt: object, reply: str, wanted: object = None) -> list[TokenScore]:
         return [TokenScore(reply, -20.0)]
 
 

@@ -12,7 +12,7 @@ from assistant import Contract, NotEmpty, Predicate, nonsense, sense_score
 from assistant.llm.base import WrappedLLM
 from assistant.llm.logprob import TokenScore, scorer_of
 from assistant.quality.evaluate import CountingLLM
-from assistant.quality.sense import SENSE_FLOOR, line_ends
+from assistant.quality.sense import SENSE_FLOOR, end_spans, line_ends
 from assistant.quality.sensetune import balanced, best_floor, precision_recall
 from assistant.testing import FakeLLM
 
@@ -39,7 +39,7 @@ class ScriptedScorer(FakeLLM):
         self.scores = scores
         self.asked: list[str] = []
 
-    def score(self, prompt: object, reply: str) -> list[TokenScore]:
+    def score(self, prompt: object, reply: str, wanted: object = None) -> list[TokenScore]:
         self.asked.append(reply)
         return self.scores
 
@@ -54,6 +54,21 @@ def test_line_ends_sum_the_last_word_and_its_punctuation() -> None:
 def test_a_word_split_across_tokens_and_lines_without_words() -> None:
     ends = line_ends(tokens(("Hi", -1.0), (" th", -2.0), ("ere", -3.0), ("!\n", -0.5), ("12", -1)))
     assert [(e.word, e.logprob) for e in ends] == [("there", -5.5)]  # "!\n" overlaps "!"
+
+
+def test_unscored_tokens_count_only_where_no_line_end_needs_them() -> None:
+    partly = [TokenScore(t.text, None if t.text in {" wind", " moon"} else t.logprob) for t in NOM]
+    assert line_ends(partly) == line_ends(NOM)
+    unscored_end = [TokenScore(t.text, None if t.text == " calm" else t.logprob) for t in NOM]
+    assert [e.word for e in line_ends(unscored_end)] == ["nom"]
+
+
+def test_end_spans_are_what_the_engine_is_asked_to_score() -> None:
+    text = "The wind is calm,\nIt's 23:54, but the moon nom."
+    assert [(w, text[a:b]) for _n, w, a, b in end_spans(text)] == [
+        ("calm", "calm,"),
+        ("nom", "nom."),
+    ]
 
 
 def test_the_floor_decides() -> None:
