@@ -28,7 +28,13 @@ from assistant.news.headline import Headline
 from assistant.news.service import FeedConfig, FeedSetting, News, SkillNews, stale_note
 from assistant.quality.exemplars import Exemplar, ExemplarBanks, Exemplars
 from assistant.quality.grounding import grounding_violation, is_grounded, unknown_words
-from assistant.quality.hoursense import hour_band, hour_sense, odd_for_hour, odd_words
+from assistant.quality.hoursense import (
+    hour_band,
+    hour_sense,
+    odd_for_hour,
+    odd_vocabulary,
+    odd_words,
+)
 from assistant.quality.numbers import CARDINALS
 from assistant.quality.rhyme import (
     couplet_rhymes,
@@ -91,6 +97,7 @@ __all__ = [
     "no_rhyme",
     "nonsense",
     "odd_for_hour",
+    "odd_vocabulary",
     "odd_words",
     "read_json",
     "rhyme_choices",

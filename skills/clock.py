@@ -27,6 +27,7 @@ from assistant import (
     no_rhyme,
     nonsense,
     odd_for_hour,
+    odd_vocabulary,
     rhyme_score,
     rhyming_sampler,
     seed_for,
@@ -163,6 +164,8 @@ class ClockSkill(Skill):
             stop=("\n\n",),
             fixed_prefix=len(prompt) - 1,
             seed=seed_for(moment, self.name),
+            # Scenery that does not fit the hour is not written in the first place.
+            avoid=tuple(sorted(odd_vocabulary(moment.hour))),
         )
         sampler = None
         if self.config.decoding == "rhyme":

@@ -42,6 +42,9 @@ class GenerateOptions:
     # The start of the answer, already written: the engine continues it and returns only
     # what follows. Only engines with `continues_replies` honour it (see `continues`).
     reply_start: str = ""
+    # Words the answer should not contain. An engine that can make them unlikely (llama.cpp:
+    # a logit bias on each one-token spelling) does; others ignore it, and judges still check.
+    avoid: tuple[str, ...] = ()
     extra: dict[str, float] = field(default_factory=dict)
 
 

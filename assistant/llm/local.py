@@ -13,7 +13,7 @@ from assistant.errors import ModelError
 from assistant.idle import IdleTimer
 from assistant.llm.base import GenerateOptions, Message, Prompt, as_messages
 from assistant.llm.chat import ChatTemplate
-from assistant.llm.logprob import TokenScore, reply_logprobs
+from assistant.llm.logprob import Spans, TokenScore, reply_logprobs
 from assistant.llm.promptcache import PromptCache, model_identity
 from assistant.procmem import release_free_heap, warm_page_cache
 
@@ -135,26 +135,28 @@ class LocalEngine:
             tokens = tokens + self._template.continuation(opts.reply_start)
         self.last = {"prompt_tokens": len(tokens), "prefix_tokens": rendered.prefix_tokens}
         self.last["prompt_cache"] = cache
+        bias = {token: AVOIDED for token in avoided_tokens(llama, opts.avoid)} or None
         chunks = llama.create_completion(
             prompt=tokens, max_tokens=opts.max_tokens, temperature=opts.temperature,
             stop=[*opts.stop, *rendered.stop] or None, seed=seed, grammar=grammar,
-            stopping_criteria=rendered.stopping_criteria, stream=True,
+            stopping_criteria=rendered.stopping_criteria, stream=True, logit_bias=bias,
         )  # fmt: skip
         for chunk in chunks:
             piece = chunk["choices"][0]["text"]
             if piece:
                 yield piece
 
-    def score(self, prompt: Prompt, reply: str) -> list[TokenScore]:
+    def score(self, prompt: Prompt, reply: str, wanted: Spans | None = None) -> list[TokenScore]:
         """Each token of `reply`, as the answer to `prompt`, with the model's logprob of it
-        (no sampling; the evaluated prefix the last generation left is reused)."""
+        (no sampling; the evaluated prefix the last generation left is reused); with
+        `wanted`, only the tokens overlapping those character spans are scored."""
         with self._lock:
             llama = self._model()
             if self._template is None:
                 raise ModelError(f"{self.path}: no chat template in the GGUF: cannot score")
             head, full = self._template.render_reply(as_messages(prompt), reply)
             try:
-                return reply_logprobs(llama, head, full)
+                return reply_logprobs(llama, head, full, wanted)
             except (RuntimeError, ValueError) as exc:
                 raise ModelError(f"{self.path}: scoring failed: {exc}") from exc
             finally:
@@ -191,6 +193,23 @@ class LocalEngine:
         self._idle.cancel()
         with self._lock:
             self._free()
+
+
+# The logit bias of an avoided word's token: never sampled while anything else is allowed.
+AVOIDED = -100.0
+
+
+def avoided_tokens(llama: Any, words: tuple[str, ...]) -> list[int]:
+    """The token ids of `words` as the model writes them mid-sentence and at a line's start
+    (" moon", "Moon", ...), for each spelling that is a single token; a word split into
+    pieces is left alone: banning its first piece would ban other words too."""
+    found = []
+    for word in words:
+        for spelling in {f" {word}", f" {word.capitalize()}", word, word.capitalize()}:
+            ids = llama.tokenize(spelling.encode(), add_bos=False, special=False)
+            if len(ids) == 1:
+                found.append(ids[0])
+    return sorted(set(found))
 
 
 def load_llama(path: Path, *, threads: int, context: int, mlock: bool = False) -> Any:

@@ -74,12 +74,16 @@ def hour_band(hour: int) -> str:
     return next(name for name, hours, _ in BANDS if hour in hours)
 
 
-def odd_words(text: str, hour: int) -> list[str]:
-    """The words of `text` that are odd at `hour` (0-23), in order of appearance."""
+def odd_vocabulary(hour: int) -> frozenset[str]:
+    """Every word that is odd at `hour` (0-23)."""
     _, _, odd = next(band for band in BANDS if hour in band[1])
     banned = frozenset().union(*(CATEGORIES[c] for c in odd))
-    if hour in range(7, 12):
-        banned |= MORNING_ODD
+    return banned | MORNING_ODD if hour in range(7, 12) else banned
+
+
+def odd_words(text: str, hour: int) -> list[str]:
+    """The words of `text` that are odd at `hour` (0-23), in order of appearance."""
+    banned = odd_vocabulary(hour)
     return [w for w in WORD.findall(text.lower()) if w in banned]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -34,6 +35,24 @@ def word_rank() -> dict[str, int]:
 def common_words() -> frozenset[str]:
     """The common words (see `word_rank`)."""
     return frozenset(word_rank())
+
+
+# The banks whose outputs are verse: their words are the ones a rhyme should come from.
+VERSE_BANKS = ("clock", "seuss-news")
+_VERSE_WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
+
+
+@functools.cache
+def verse_words() -> frozenset[str]:
+    """Every word of the shipped verse exemplars: the plain words our couplets are made of.
+    A rhyme from these ("light", "town") reads as verse; the commonest words of the web that
+    the token ranking also brings ("website", "intake", "designing") end lines in nonsense."""
+    found: set[str] = set()
+    for bank in VERSE_BANKS:
+        for line in (DATA_DIR / f"{bank}.jsonl").read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                found.update(_VERSE_WORD.findall(json.loads(line)["output"].lower()))
+    return frozenset(found)
 
 
 # Two-letter entries of the dictionary are mostly abbreviations ("ca", "re"); these are words.
@@ -64,8 +83,10 @@ def _common_rhymes(word: str) -> tuple[str, ...]:
 def rhyme_choices(
     word: str, allowed: Callable[[str], bool] = lambda _w: True, limit: int = RHYME_CHOICES
 ) -> list[str]:
-    """The `limit` commonest words that rhyme with `word` and that `allowed` lets through."""
-    found = [w for w in _common_rhymes(word.lower()) if len(w) <= 10 and allowed(w)]
+    """The `limit` commonest words of our verse (`verse_words`) that rhyme with `word` and
+    that `allowed` lets through."""
+    verse = verse_words()
+    found = [w for w in _common_rhymes(word.lower()) if w in verse and allowed(w)]
     return sorted(found, key=word_rank().__getitem__)[:limit]
 
 
@@ -101,11 +122,16 @@ def rhyming_sampler(
 ) -> Callable[[GenerateOptions], str]:
     """A cascade sampler (see `generate_checked(sampler=...)`) writing rhymed couplets.
 
-    Line one is sampled up to `line_tries` times (a few tokens each) until `line_ok` accepts it,
-    so that the longer second generation is spent only on a line worth rhyming with. Where the
+    Line one is sampled up to `line_tries` times (a few tokens each) until `line_ok` accepts it
+    and its last word has rhymes to choose from, so that the longer second generation is spent
+    only on a line worth rhyming with. Where the
     engine can, it continues the written line one and opening (evaluated in one batch) rather
     than have a grammar force them token by token.
     """
+
+    def rhymes_for(line: str) -> list[str]:
+        ends = line_end_words(line)
+        return rhyme_choices(ends[-1], allowed) if ends and ends[-1].isalpha() else []
 
     def first_line(options: GenerateOptions) -> str:
         line = ""
@@ -116,7 +142,7 @@ def rhyming_sampler(
                 x for x in (tidy_line(x) for x in llm.generate(prompt, opts).splitlines()) if x
             ]
             line = found[0] if found else ""
-            if line and line_ok(line):
+            if line and line_ok(line) and rhymes_for(line):
                 break
         return line
 
@@ -130,8 +156,7 @@ def rhyming_sampler(
 
     def sample(options: GenerateOptions) -> str:
         first = first_line(options)
-        ends = line_end_words(first)
-        rhymes = rhyme_choices(ends[-1], allowed) if ends and ends[-1].isalpha() else []
+        rhymes = rhymes_for(first)
         if not rhymes:
             return first  # nothing to rhyme with: the judges decide on the plain line
         return second_line(first, rhymes, options)

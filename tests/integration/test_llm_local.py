@@ -10,7 +10,7 @@ import pytest
 
 from assistant.errors import ModelError
 from assistant.llm.base import GenerateOptions
-from assistant.llm.local import LocalEngine, default_threads
+from assistant.llm.local import LocalEngine, avoided_tokens, default_threads
 from assistant.llm.models import DEFAULT_MODEL, resolve_model
 from skills.clock import clock_prompt
 
@@ -103,6 +103,25 @@ def test_a_written_start_of_the_answer_is_continued_not_repeated(engine: LocalEn
     with_start = engine.last["prompt_tokens"]
     engine.generate(clock_prompt("12:30"), GenerateOptions(max_tokens=2, seed=1))
     assert with_start > engine.last["prompt_tokens"] + 10  # evaluated as part of the prompt
+
+
+def test_avoided_words_are_not_written(engine: LocalEngine) -> None:
+    prompt = clock_prompt("21:30")
+    night = ("night", "moon", "stars", "star")
+    free = [engine.generate(prompt, GenerateOptions(max_tokens=40, seed=s)) for s in range(6)]
+    assert any(w in text.lower().split() for text in free for w in night)  # it would write them
+    for seed in range(6):
+        text = engine.generate(prompt, GenerateOptions(max_tokens=40, seed=seed, avoid=night))
+        spoken = set(text.lower().replace(",", " ").replace(".", " ").split())
+        assert not spoken & set(night), text
+
+
+def test_only_one_token_spellings_of_avoided_words_are_banned(engine: LocalEngine) -> None:
+    llama = engine._model()
+    ids = avoided_tokens(llama, ("moon", "twilightish"))
+    pieces = {llama.detokenize([i]).decode() for i in ids}
+    assert {" moon", " Moon"} <= pieces
+    assert all(p.strip().lower() == "moon" for p in pieces)  # no piece of "twilightish"
 
 
 def test_missing_and_corrupt_model_files_name_the_path(tmp_path: Path) -> None:

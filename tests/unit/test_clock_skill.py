@@ -103,6 +103,15 @@ def test_each_hard_rule_rejects(couplet: str, rule: str, tmp_path: Path) -> None
     assert "13:45" in reply.text and wrong_time(reply.text, MOMENT) is None
 
 
+def test_scenery_odd_for_the_hour_is_avoided_in_sampling(tmp_path: Path) -> None:
+    llm = FakeLLM(["no"])
+    skill = ClockSkill(ClockSkill.Config(retries=0, decoding="free"))
+    skill.run(fake_context(FixedClock(MOMENT), tmp_path, llm=llm))  # 13:45: afternoon
+    avoided = set(llm.calls[0][1].avoid)
+    assert {"moon", "stars", "night", "evening", "morning"} <= avoided
+    assert not avoided & {"sun", "afternoon", "lunch"}
+
+
 def test_seeds_follow_the_date_and_time(tmp_path: Path) -> None:
     def first_seed(moment: datetime) -> int | None:
         llm = FakeLLM(["no"])

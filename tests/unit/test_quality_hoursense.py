@@ -6,7 +6,13 @@ from datetime import datetime
 
 import pytest
 
-from assistant.quality.hoursense import hour_band, hour_sense, odd_for_hour, odd_words
+from assistant.quality.hoursense import (
+    hour_band,
+    hour_sense,
+    odd_for_hour,
+    odd_vocabulary,
+    odd_words,
+)
 
 MOON = "The stars are out and the moon shines bright"
 SUNRISE = "The dawn has broken, the morning is here"
@@ -50,3 +56,12 @@ def test_the_issue_examples() -> None:
 def test_score_drops_with_each_odd_word() -> None:
     assert hour_sense(PLAIN, 9) == 1.0
     assert hour_sense("moon and stars", 9) == pytest.approx(1 / 3)
+
+
+@pytest.mark.parametrize("hour", range(24))
+def test_the_odd_vocabulary_is_what_the_judge_rejects(hour: int) -> None:
+    vocabulary = odd_vocabulary(hour)
+    assert all(odd_words(word, hour) == [word] for word in vocabulary)
+    for text, odd_hours in ODD.items():
+        said = set(text.lower().split())
+        assert bool(said & vocabulary) == (hour in odd_hours)

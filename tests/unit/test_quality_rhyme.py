@@ -21,6 +21,7 @@ from assistant.quality.rhymegrammar import (
     line_two_grammar,
     rhyme_choices,
     rhyming_sampler,
+    verse_words,
     word_rank,
 )
 from assistant.testing import FakeLLM
@@ -136,6 +137,19 @@ def test_rhyme_choices_are_common_words_that_pass_the_filter() -> None:
     assert "night" not in found and "bright" not in found
     assert all(w in common_words() for w in found)
     assert rhyme_choices("zzzq") == []
+
+
+def test_rhyme_choices_come_from_our_verse() -> None:
+    found = rhyme_choices("bright")
+    assert found and all(w in verse_words() for w in found)
+    assert not {"website", "insight", "satellite", "copyright"} & set(found)
+    assert rhyme_choices("shining") == []  # "mining", "designing": no verse of ours
+
+
+def test_rhyming_sampler_draws_a_new_line_one_when_it_has_nothing_to_rhyme_with() -> None:
+    llm = ContinuingLLM(["The sky is shining,", "The sky is bright,", ", all is right."])
+    text = rhyming_sampler(llm, "p", "It's 07:30")(GenerateOptions(seed=1))
+    assert text == "The sky is bright,\nIt's 07:30, all is right."
 
 
 def test_line_two_grammar_forces_line_one_the_opening_and_a_rhyme() -> None:
