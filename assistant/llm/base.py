@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypedDict
 
+from assistant.llm.ending import RhymeEnding
+
 
 class Message(TypedDict):
     """One chat turn."""
@@ -45,6 +47,9 @@ class GenerateOptions:
     # Words the answer should not contain. An engine that can make them unlikely (llama.cpp:
     # a logit bias on each one-token spelling) does; others ignore it, and judges still check.
     avoid: tuple[str, ...] = ()
+    # How the answer must end (plain text, then a rhyme word and a mark). An engine that can
+    # enforce it with a token mask does (local); others are given its GBNF grammar.
+    ending: RhymeEnding | None = None
     extra: dict[str, float] = field(default_factory=dict)
 
 

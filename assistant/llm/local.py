@@ -13,6 +13,7 @@ from assistant.errors import ModelError
 from assistant.idle import IdleTimer
 from assistant.llm.base import GenerateOptions, Message, Prompt, as_messages
 from assistant.llm.chat import ChatTemplate
+from assistant.llm.endingmask import EndingMask, Vocabulary
 from assistant.llm.logprob import Spans, TokenScore, reply_logprobs
 from assistant.llm.promptcache import PromptCache, model_identity
 from assistant.procmem import release_free_heap, warm_page_cache
@@ -57,6 +58,7 @@ class LocalEngine:
         self._llama: Any = None
         self._template: ChatTemplate | None = None
         self._cache: PromptCache | None = None
+        self._vocab: Vocabulary | None = None
         self._idle = IdleTimer(idle_unload_s, self._lock, self._unload_idle)
 
     @property
@@ -112,12 +114,14 @@ class LocalEngine:
             from llama_cpp.llama_grammar import LlamaGrammar
 
             grammar = LlamaGrammar.from_string(opts.grammar, verbose=False)
+        processors = self._processors(llama, opts)
         if self._template is None:  # no template in the GGUF: llama-cpp-python's default format
             if opts.reply_start:
                 raise ValueError("no chat template in the GGUF: cannot continue a reply")
             chunks = llama.create_chat_completion(
                 messages=messages, max_tokens=opts.max_tokens, temperature=opts.temperature,
                 stop=list(opts.stop) or None, seed=seed, grammar=grammar, stream=True,
+                logits_processor=processors,
             )  # fmt: skip
             for chunk in chunks:
                 piece = chunk["choices"][0]["delta"].get("content")
@@ -135,16 +139,36 @@ class LocalEngine:
             tokens = tokens + self._template.continuation(opts.reply_start)
         self.last = {"prompt_tokens": len(tokens), "prefix_tokens": rendered.prefix_tokens}
         self.last["prompt_cache"] = cache
-        bias = {token: AVOIDED for token in avoided_tokens(llama, opts.avoid)} or None
         chunks = llama.create_completion(
             prompt=tokens, max_tokens=opts.max_tokens, temperature=opts.temperature,
             stop=[*opts.stop, *rendered.stop] or None, seed=seed, grammar=grammar,
-            stopping_criteria=rendered.stopping_criteria, stream=True, logit_bias=bias,
+            stopping_criteria=rendered.stopping_criteria, stream=True,
+            logits_processor=processors,
         )  # fmt: skip
         for chunk in chunks:
             piece = chunk["choices"][0]["text"]
             if piece:
                 yield piece
+
+    def _processors(self, llama: Any, opts: GenerateOptions) -> Any:
+        """The logits processors `opts` asks for (avoided words, an ending), or None. Both go
+        in one list: llama-cpp-python drops its own processors when given `logit_bias` too
+        (it keeps the result of `list.extend`, which is None)."""
+        from llama_cpp import LogitsProcessorList
+
+        found: list[Any] = []
+        avoided = avoided_tokens(llama, opts.avoid)
+        if avoided:
+            found.append(avoiding(avoided))
+        if opts.ending is not None:
+            found.append(EndingMask(opts.ending, self._vocabulary(llama)).processor())
+        return LogitsProcessorList(found) if found else None
+
+    def _vocabulary(self, llama: Any) -> Vocabulary:
+        """The loaded model's token tables for ending masks (built once per load, 0.2 s)."""
+        if self._vocab is None:
+            self._vocab = Vocabulary.of_llama(llama)
+        return self._vocab
 
     def score(self, prompt: Prompt, reply: str, wanted: Spans | None = None) -> list[TokenScore]:
         """Each token of `reply`, as the answer to `prompt`, with the model's logprob of it
@@ -187,6 +211,7 @@ class LocalEngine:
             self._llama = None
             self._template = None
             self._cache = None
+            self._vocab = None
 
     def close(self) -> None:
         """Free the model; the next call loads it again (cheap: the file stays in page cache)."""
@@ -195,8 +220,17 @@ class LocalEngine:
             self._free()
 
 
-# The logit bias of an avoided word's token: never sampled while anything else is allowed.
-AVOIDED = -100.0
+def avoiding(tokens: list[int]) -> Any:
+    """A logits processor that forbids `tokens` (in place: no copy of the 49k scores)."""
+    import numpy as np
+
+    banned = np.array(tokens, dtype=np.int64)
+
+    def apply(_input_ids: Any, scores: Any) -> Any:
+        scores[banned] = -np.inf
+        return scores
+
+    return apply
 
 
 def avoided_tokens(llama: Any, words: tuple[str, ...]) -> list[int]:

@@ -83,8 +83,9 @@ class RemoteEngine:
             body["stop"] = list(opts.stop)
         if opts.seed is not None:
             body["seed"] = opts.seed
-        if opts.grammar:
-            body["grammar"] = opts.grammar  # llama.cpp's server extension; others ignore it
+        grammar = opts.grammar or (opts.ending.grammar() if opts.ending else None)
+        if grammar:
+            body["grammar"] = grammar  # llama.cpp's server extension; others ignore it
         return body
 
     def _post(self, body: dict[str, Any]) -> Iterator[str]:

@@ -1,9 +1,10 @@
-"""Rhyme-constrained decoding: the model writes line one freely; a GBNF grammar then makes
-line two end in a rhyme of line one's last word.
+"""Rhyme-constrained decoding: the model writes line one freely; line two must then end in a
+rhyme of line one's last word.
 
-Two generations per candidate: the first stops after line one; the second repeats line one
-verbatim (forced by the grammar), then writes line two, which must open with a given text
-(the clock: "It's 07:30") and end, within `max_chars`, in a rhyming word the model knows.
+Two generations per candidate: the first stops after line one; the second continues line one
+and an opening (the clock: "It's 07:30") written into the start of the answer, under a
+`RhymeEnding` (the local engine enforces it with a token mask). An engine that cannot continue
+a written answer gets a GBNF grammar that also forces line one and the opening.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from assistant.llm.base import LLM, GenerateOptions, Prompt, continues
+from assistant.llm.ending import RhymeEnding
 from assistant.quality.exemplars import DATA_DIR
 from assistant.quality.rhyme import line_end_words, phones_for, rhyme_keys, rhyming_words
 
@@ -95,19 +97,11 @@ def gbnf_literal(text: str) -> str:
     return json.dumps(text, ensure_ascii=True)
 
 
-def rhyme_tail_grammar(rhymes: list[str], max_chars: int = 32) -> str:
-    """The end of line two: at most `max_chars` of plain lower-case text (no newline, digit,
-    capital or sentence end: where the model would stop or start a new sentence, it must
-    rhyme), then one of `rhymes` and a full stop or "!"."""
-    words = " | ".join(gbnf_literal(w) for w in rhymes)
-    return f'[a-z ,\'-]{{0,{max_chars}}} " " ({words}) [.!]'
-
-
 def line_two_grammar(line_one: str, opening: str, rhymes: list[str], max_chars: int = 32) -> str:
     """A grammar: `line_one` verbatim, a newline, `opening`, then the rhyming tail (for an
     engine that cannot continue a written start of its answer)."""
     head = f"{gbnf_literal(line_one)} {gbnf_literal(chr(10))} {gbnf_literal(opening)}"
-    return f"root ::= {head} {rhyme_tail_grammar(rhymes, max_chars)}\n"
+    return f"root ::= {head} {RhymeEnding(tuple(rhymes), max_chars).tail_rule()}\n"
 
 
 def rhyming_sampler(
@@ -151,8 +145,8 @@ def rhyming_sampler(
             grammar = line_two_grammar(first, opening, rhymes)
             return llm.generate(prompt, replace(options, grammar=grammar))
         start = f"{first}\n{opening}"
-        grammar = f"root ::= {rhyme_tail_grammar(rhymes)}\n"
-        return start + llm.generate(prompt, replace(options, grammar=grammar, reply_start=start))
+        ending = RhymeEnding(tuple(rhymes))
+        return start + llm.generate(prompt, replace(options, ending=ending, reply_start=start))
 
     def sample(options: GenerateOptions) -> str:
         first = first_line(options)

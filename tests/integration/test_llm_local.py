@@ -10,6 +10,7 @@ import pytest
 
 from assistant.errors import ModelError
 from assistant.llm.base import GenerateOptions
+from assistant.llm.ending import RhymeEnding
 from assistant.llm.local import LocalEngine, avoided_tokens, default_threads
 from assistant.llm.models import DEFAULT_MODEL, resolve_model
 from skills.clock import clock_prompt
@@ -103,6 +104,28 @@ def test_a_written_start_of_the_answer_is_continued_not_repeated(engine: LocalEn
     with_start = engine.last["prompt_tokens"]
     engine.generate(clock_prompt("12:30"), GenerateOptions(max_tokens=2, seed=1))
     assert with_start > engine.last["prompt_tokens"] + 10  # evaluated as part of the prompt
+
+
+def test_a_rhyming_ending_is_kept_by_the_token_mask(engine: LocalEngine) -> None:
+    start = "The sun is high and the sky is bright,\nIt's 12:30"
+    ending = RhymeEnding(("light", "white", "right", "sight"), max_chars=24)
+    for seed in range(4):
+        options = GenerateOptions(max_tokens=30, seed=seed, ending=ending, reply_start=start)
+        text = engine.generate(clock_prompt("12:30"), options)
+        assert ending.matches(text), text
+
+
+def test_avoided_words_and_an_ending_hold_together(engine: LocalEngine) -> None:
+    # llama-cpp-python drops its own processors when given a logit bias as well.
+    start = "The moon is up, the stars are bright,\nIt's 23:30"
+    ending = RhymeEnding(("light", "night", "sight"), max_chars=24)
+    for seed in range(4):
+        options = GenerateOptions(
+            max_tokens=30, seed=seed, ending=ending, reply_start=start, avoid=("moon", "stars")
+        )
+        text = engine.generate(clock_prompt("23:30"), options)
+        assert ending.matches(text), text
+        assert not {"moon", "stars", "moon,", "stars,"} & set(text.split()), text
 
 
 def test_avoided_words_are_not_written(engine: LocalEngine) -> None:

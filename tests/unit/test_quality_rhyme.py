@@ -172,13 +172,13 @@ def test_rhyming_sampler_continues_line_one_and_the_opening_where_the_engine_can
         "The sky is bright,\nIt's 07:30, all is right.",
         "The sun is high,\nIt's 07:30, oh my.",
     ]
-    rhymed = [o for _m, o in llm.calls if o.grammar is not None]
+    rhymed = [o for _m, o in llm.calls if o.ending is not None]
     assert [o.reply_start for o in rhymed] == [
         "The sky is bright,\nIt's 07:30",
         "The sun is high,\nIt's 07:30",
     ]
-    assert rhymed[0].grammar is not None and '"light"' in rhymed[0].grammar
-    assert "bright" not in rhymed[0].grammar  # line one is written, not forced
+    assert rhymed[0].ending is not None and "light" in rhymed[0].ending.words
+    assert rhymed[0].grammar is None  # line one is written, not forced
 
 
 def test_rhyme_choices_are_the_commonest_rhymes() -> None:
@@ -205,4 +205,4 @@ def test_rhyming_sampler_draws_a_new_line_one_when_none_was_accepted() -> None:
     sample = rhyming_sampler(llm, "p", "It's 07:30", line_ok=lambda line: "7" not in line)
     sample(GenerateOptions(seed=1))
     sample(GenerateOptions(seed=2))
-    assert sum(o.grammar is None for _m, o in llm.calls) == 6  # three tries, twice
+    assert sum(o.ending is None for _m, o in llm.calls) == 6  # three tries, twice
