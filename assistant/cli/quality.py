@@ -33,6 +33,19 @@ def _engines(args: argparse.Namespace, config: Any, state: Path) -> list[tuple[s
     return engines
 
 
+def eval_configs(config: Any) -> dict[str, dict[str, Any]]:
+    """Each skill's own options from the config (what the daemon would run it with, without
+    the keys every skill section may hold), and [retrieval] for `ask`."""
+    from assistant.config import COMMON_SKILL_KEYS
+
+    configs = {
+        name: {k: v for k, v in table.items() if k not in COMMON_SKILL_KEYS}
+        for name, table in config.skills.items()
+    }
+    configs["ask"] = config.retrieval.model_dump()
+    return configs
+
+
 def cmd_eval_skills(args: argparse.Namespace) -> int:
     """Run the skills' eval sets and print their metrics, one column per model."""
     from assistant.app import build_exemplars
@@ -56,7 +69,7 @@ def cmd_eval_skills(args: argparse.Namespace) -> int:
                         args.limit,
                         exemplars,
                         Path(tmp),
-                        configs={"ask": config.retrieval.model_dump()},
+                        configs=eval_configs(config),
                         cache_dir=paths.cache,
                         learner=learner,
                     )

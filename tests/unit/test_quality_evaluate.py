@@ -105,6 +105,20 @@ def test_the_report_is_json_with_one_run_per_model(
     assert "fake (local)" in table and re.search(r"grounded_rate\s+-", table)
 
 
+def test_the_config_s_skill_options_are_the_ones_evaluated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import assistant.app
+
+    monkeypatch.setattr(assistant.app, "build_llm", lambda _c, _s: FakeLLM(["no"]))
+    body = '[retrieval]\nembedder = "none"\n[skills.clock]\nschedule = "0 9 * * *"\nretries = 2\n'
+    config = write_config(tmp_path / "a.toml", body)
+    argv = ["--config", str(config), "eval", "skills", "--skill", "clock", "--limit", "2"]
+    assert main([*argv, "--json"]) == 0
+    [run] = json.loads(capsys.readouterr().out)["runs"]
+    assert run["skills"]["clock"]["attempts_per_item"] == 3.0  # retries = 2, from the config
+
+
 def test_a_second_model_is_a_second_column(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
