@@ -176,11 +176,18 @@ def eligible(
         if not mine or ask_ungrounded(question, source):
             continue
         key = best_of(question, hit.heading, naming(question, hit.heading, mine), weights)
-        note = f"{hit.heading}\n{context(hit.text, key)}"
+        title = f"{hit.heading}\n{file_words(hit.path)}"
+        note = f"{title}\n{context(hit.text, key)}"
         said = None if paraphrase is None else _said(paraphrase, question, f"{hit.heading}\n{key}")
-        if not unrecorded(question, key, note, names, hit.heading, said=said):
+        if not unrecorded(question, key, note, names, title, said=said):
             choices.append(Choice(hit, relevance(hit), key))
     return sorted(choices, key=lambda c: -c.relevance)
+
+
+def file_words(path: str) -> str:
+    """The words of a note's file name ("recipe-pancakes.md": "recipe pancakes"): a title the
+    household gave the note, as much a part of it as its heading."""
+    return re.sub(r"[-_.]+", " ", PurePath(path).stem)
 
 
 def _said(paraphrase: Paraphrase, question: str, sentence: str) -> Callable[[str], bool]:

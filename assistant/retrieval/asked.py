@@ -26,8 +26,12 @@ from assistant.retrieval.sparse import QUESTION_WORDS, tokenize
 
 _NUM = r"(?<![\w.])\d+(?:[.,]\d+)?"
 KINDS: dict[str, re.Pattern[str]] = {
+    # A clock time, a day of the month, a year, a numeric date, a month, a weekday, a
+    # repetition or a part of the day: not any number ("4 hours" says how long, not when).
     "when": re.compile(
-        r"\d|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|"
+        r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2}\s?(?:am|pm)\b|\b\d{1,2}(?:st|nd|rd|th)\b|"
+        r"\b(?:19|20)\d{2}\b|\b\d{1,2}[/-]\d{1,2}(?:[/-]\d{2,4})?\b|"
+        r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|"
         r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b|\b(?:every|each|weekly|monthly)\b|"
         r"\b(?:today|tomorrow|tonight|morning|afternoon|evening|night|noon|midnight)\b",
         re.I,
@@ -39,7 +43,9 @@ KINDS: dict[str, re.Pattern[str]] = {
         r"cups?|slices?|pieces?|doses?|tablets?)\b|\b(?:a pinch|half|a handful)\b",
         re.I,
     ),
+    # Not "once a month", "every 2 weeks" nor "£3 a month": those say how often.
     "duration": re.compile(
+        r"(?<!once )(?<!twice )(?<!times )(?<!every )(?<!per )(?<!\d )"
         r"\b(?:\d+|an?|one|two|three|four|five|six|ten|half an?)\s*(?:-\s*)?"
         r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|nights?|weeks?|months?|years?)\b",
         re.I,
@@ -102,9 +108,11 @@ _KIND_WORDS: list[tuple[str, str]] = [
     ("distance height length size age old", "number"),
     ("called", "name"),
 ]
-# Stems of words that frame a question without naming what it asks about.
+# Stems of words that frame a question without naming what it asks about: light verbs among
+# them ("When does the delivery come?", "When do we pick up the turkey?", "still owe").
 _FRAME = (
-    "mean means need needs go goes going get gets set keep kept take takes like use used want "
+    "mean means need needs go goes going went get gets got take takes taken took come comes "
+    "coming came pick picks picked still set keep kept like use used want "
     "put find happen look his her hers their its them they he she it you your house home place "
     "remind know say give show let usually normally typically again exactly actually ever"
 )

@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from assistant.retrieval.ask import DECLINE, KNOW_NOTHING, AskOptions, answer_from, ask, relevance
+from assistant.retrieval.ask import (
+    DECLINE,
+    KNOW_NOTHING,
+    AskOptions,
+    answer_from,
+    ask,
+    eligible,
+    file_words,
+    relevance,
+)
 from assistant.retrieval.base import Hit, SearchResult
 from assistant.retrieval.embedder import FakeEmbedder
 from assistant.retrieval.indexer import index_paths
@@ -112,6 +121,16 @@ def test_a_date_from_another_sentence_of_the_chunk_is_not_taken() -> None:
     assert answer.fallback
     assert answer.answer == "Day trip to Sintra on Tuesday 15 April: train from Rossio at 09:11."
     assert "not in the answering sentence: 17" in answer.failures[0]
+
+
+def test_the_note_s_file_name_counts_as_part_of_it() -> None:
+    assert file_words("notes/recipe-pancakes.md") == "recipe pancakes"
+    note = "Makes about 8 pancakes.\nWhisk the eggs and milk."
+    question = "How many pancakes does the recipe make?"
+    named = Hit("recipe-pancakes.md", "Pancakes", note, 0.3, "note", 0.7, 1.0)
+    unnamed = Hit("pancakes.md", "Pancakes", note, 0.3, "note", 0.7, 1.0)
+    assert [c.hit for c in eligible(SearchResult([named], "hybrid"), question)] == [named]
+    assert eligible(SearchResult([unnamed], "hybrid"), question) == []
 
 
 def test_a_number_of_the_sentence_without_its_words_is_not_an_answer() -> None:

@@ -57,6 +57,9 @@ def test_the_kind_of_answer_a_question_asks_for(question: str, kind: str | None)
     [
         ("when", "Piano on Thursdays at 16:15.", True),
         ("when", "The pole lives behind the bathroom door.", False),
+        ("when", "Door open for 4 hours, 2 towels down.", False),
+        ("when", "Bins out on the 3rd; renews 1/11; built 1998; at 7pm.", True),
+        ("duration", "Every 2 weeks, or once a month, at £3 a month.", False),
         ("money", "Lessons are £18 each.", True),
         ("money", "Subs are paid termly.", False),
         ("amount", "300 ml semi-skimmed milk, a pinch of salt.", True),
@@ -145,6 +148,38 @@ def _missing(question: str, key: str, note: str) -> list[str]:
             ["thursday"],
         ),
         ("What time is Maya's piano on Thursdays?", PIANO, f"Maya\n{PIANO}", []),
+        # Light verbs frame the question; the thing asked about must still be there.
+        (
+            "When does the shopping delivery come?",
+            "The shopping delivery arrives on Sunday between 09:00 and 10:00.",
+            "Meal plan\nThe shopping delivery arrives on Sunday between 09:00 and 10:00.",
+            [],
+        ),
+        (
+            "When do we pick up the turkey?",
+            "Turkey: collect on 23 December.",
+            "Christmas\nTurkey: collect on 23 December.",
+            [],
+        ),
+        (
+            "When do we pick up the goose?",
+            "Turkey: collect on 23 December.",
+            "Christmas\nTurkey: collect on 23 December.",
+            ["goos"],
+        ),
+        # "When" wants a date, a day or a time, not any number; "how long" not how often.
+        (
+            "When was the freezer defrosted?",
+            "Defrost it over a weekend, door open for 4 hours.",
+            "Freezer\nDefrost it over a weekend, door open for 4 hours.",
+            ["kind:when"],
+        ),
+        (
+            "How long does the maintenance wash take?",
+            "Run a maintenance wash at 90 °C once a month.",
+            "Washing machine\nRun a maintenance wash at 90 °C once a month.",
+            ["kind:duration"],
+        ),
     ],
 )
 def test_the_note_records_what_is_asked_or_not(
