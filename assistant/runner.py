@@ -19,6 +19,7 @@ from assistant.errors import AssistantError
 from assistant.feedback.utterance import said_fields
 from assistant.journal import Journal, RunRecord
 from assistant.llm.contract import Outcome, collecting
+from assistant.procmem import release_free_heap
 from assistant.skill import Reply, SkillContext
 from assistant.skillconfig import SkillPlan
 from assistant.speech.base import Speaker, Spoken
@@ -219,8 +220,11 @@ class Runner:
             # (about 6 MB every few runs); collect them now rather than at the collector's
             # next full pass, so a long-lived daemon's memory stays flat. Once per run: `run`
             # counts around `produce` and `deliver`, and a prepared reply waits in between.
+            # What the collection freed sits in the malloc arenas of the threads that made it:
+            # hand those pages back too.
             if outermost:
                 gc.collect()
+                release_free_heap()
 
     def _run(self, name: str, clock: Clock | None, draft: Draft | None) -> RunResult:
         """Build and run the skill in its own thread, waiting at most its timeout."""

@@ -31,6 +31,11 @@ class Vocabulary:
     by_text: dict[str, list[int]] = field(init=False)
     # Tokens that end in a mark after plain text: (id, text) of each.
     marked: list[tuple[int, str]] = field(init=False)
+    # Buffers a mask's steps fill in place (generations take turns: the engine is locked), so
+    # that no step nor generation allocates anything the size of the vocabulary: each runs on
+    # a new thread, and the garbage of llama-cpp-python's samplers waits for the collector.
+    mask: np.ndarray = field(init=False)
+    scratch: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         n = len(self.texts)
@@ -53,6 +58,8 @@ class Vocabulary:
             elif text[-1] in ".!?" and set(text[:-1]) <= PLAIN:
                 self.marked.append((i, text))
         self.by_tail = {tail: np.array(ids, dtype=np.int64) for tail, ids in tails.items()}
+        self.mask = np.zeros(n, dtype=bool)
+        self.scratch = np.zeros(n, dtype=bool)
 
     @classmethod
     def of_llama(cls, llama: Any) -> Vocabulary:
@@ -77,27 +84,32 @@ class EndingMask:
         self.ending = ending
         self.vocab = vocab
         self.prefixes = {w[:k] for w in ending.words for k in range(len(w) + 1)}
-        # Tokens whose text after its last space starts one of the words.
+        # Tokens with a space whose text after the last one starts one of the words.
         found = [vocab.by_tail[p] for p in self.prefixes if p in vocab.by_tail]
-        self.starts_word = np.zeros(len(vocab.texts), dtype=bool)
-        if found:
-            self.starts_word[np.concatenate(found)] = True
+        self.opening = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+        self.opening_space = vocab.last_space[self.opening]
 
     def allowed(self, done: str) -> np.ndarray:
         """A boolean mask over the vocabulary: the tokens that may follow `done`."""
-        vocab, limit = self.vocab, self.ending.max_chars
-        mask = np.zeros(len(vocab.texts), dtype=bool)
+        return self._fill(done).copy()
+
+    def _fill(self, done: str) -> np.ndarray:
+        """`allowed`, written into the mask buffer (valid until the next call)."""
+        vocab, mask, tmp = self.vocab, self.vocab.mask, self.vocab.scratch
+        mask.fill(False)
         if self.ending.matches(done):
             mask[list(vocab.eog)] = True
             return mask
-        size = len(done)
+        room = self.ending.max_chars - len(done)
         # Still within the plain text: any plain token that fits.
-        mask |= vocab.plain & (vocab.length + size <= limit)
+        np.less_equal(vocab.length, room, out=tmp)
+        np.logical_and(tmp, vocab.plain, out=tmp)
+        np.logical_or(mask, tmp, out=mask)
         # A space in the token opens the word: what follows must start one, the space in reach.
-        mask |= self.starts_word & (vocab.last_space >= 0) & (vocab.last_space + size <= limit)
+        mask[self.opening[self.opening_space <= room]] = True
         # No space in the token: it goes on with the word `done` has opened.
         space = done.rfind(" ")
-        if 0 <= space <= limit:
+        if 0 <= space <= self.ending.max_chars:
             tail = done[space + 1 :]
             for prefix in self.prefixes:
                 if len(prefix) > len(tail) and prefix.startswith(tail):
@@ -115,7 +127,8 @@ class EndingMask:
             if not start:
                 start.append(len(input_ids))  # the first call: everything so far is prompt
             done = "".join(texts[t] or "" for t in input_ids[start[0] :].tolist())
-            scores[~self.allowed(done)] = -np.inf
+            np.logical_not(self._fill(done), out=self.vocab.scratch)
+            np.copyto(scores, -np.inf, where=self.vocab.scratch)
             return scores
 
         return apply
