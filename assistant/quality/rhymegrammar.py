@@ -118,17 +118,16 @@ def rhyming_sampler(
 
     Line one is sampled up to `line_tries` times (a few tokens each) until `line_ok` accepts it
     and its last word has rhymes to choose from, so that the longer second generation is spent
-    only on a line worth rhyming with. Where the
-    engine can, it continues the written line one and opening (evaluated in one batch) rather
-    than have a grammar force them token by token.
+    only on a line worth rhyming with. Where the engine can, it continues the written line one
+    and opening (evaluated in one batch) rather than have a grammar force them token by token.
     """
 
     def rhymes_for(line: str) -> list[str]:
         ends = line_end_words(line)
         return rhyme_choices(ends[-1], allowed) if ends and ends[-1].isalpha() else []
 
-    def first_line(options: GenerateOptions) -> str:
-        line = ""
+    def first_line(options: GenerateOptions) -> tuple[str, list[str]]:
+        line, rhymes = "", []
         for attempt in range(line_tries):
             seed = None if options.seed is None else options.seed + 7919 * attempt
             opts = replace(options, stop=("\n", *options.stop), grammar=None, seed=seed)
@@ -136,9 +135,10 @@ def rhyming_sampler(
                 x for x in (tidy_line(x) for x in llm.generate(prompt, opts).splitlines()) if x
             ]
             line = found[0] if found else ""
-            if line and line_ok(line) and rhymes_for(line):
+            rhymes = rhymes_for(line)
+            if line and line_ok(line) and rhymes:
                 break
-        return line
+        return line, rhymes
 
     def second_line(first: str, rhymes: list[str], options: GenerateOptions) -> str:
         if not continues(llm):
@@ -149,8 +149,7 @@ def rhyming_sampler(
         return start + llm.generate(prompt, replace(options, ending=ending, reply_start=start))
 
     def sample(options: GenerateOptions) -> str:
-        first = first_line(options)
-        rhymes = rhymes_for(first)
+        first, rhymes = first_line(options)
         if not rhymes:
             return first  # nothing to rhyme with: the judges decide on the plain line
         return second_line(first, rhymes, options)
