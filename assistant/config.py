@@ -67,6 +67,12 @@ class SkillSettings(Section):
 COMMON_SKILL_KEYS = frozenset(SkillSettings.model_fields)
 
 
+def split_skill_section(table: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A [skills.<name>] table as (the keys every skill section may hold, the skill's own)."""
+    common = {k: v for k, v in table.items() if k in COMMON_SKILL_KEYS}
+    return common, {k: v for k, v in table.items() if k not in COMMON_SKILL_KEYS}
+
+
 class Config(Section):
     """The whole configuration file."""
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ValidationError
 
-from assistant.config import COMMON_SKILL_KEYS, Config, SkillSettings, format_errors
+from assistant.config import Config, SkillSettings, format_errors, split_skill_section
 from assistant.registry import Registry
 from assistant.skill import Skill
 
@@ -65,8 +65,7 @@ def configure_skills(config: Config, registry: Registry) -> SkillPlan:
     configured: list[ConfiguredSkill] = []
     for name, cls in sorted(registry.skills.items()):
         section = config.skills.get(name)
-        raw = dict(section or {})
-        common = {k: raw.pop(k) for k in list(raw) if k in COMMON_SKILL_KEYS}
+        common, raw = split_skill_section(section or {})
         settings, options = None, None
         try:
             settings = SkillSettings.model_validate(common)

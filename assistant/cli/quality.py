@@ -36,12 +36,9 @@ def _engines(args: argparse.Namespace, config: Any, state: Path) -> list[tuple[s
 def eval_configs(config: Any) -> dict[str, dict[str, Any]]:
     """Each skill's own options from the config (what the daemon would run it with, without
     the keys every skill section may hold), and [retrieval] for `ask`."""
-    from assistant.config import COMMON_SKILL_KEYS
+    from assistant.config import split_skill_section
 
-    configs = {
-        name: {k: v for k, v in table.items() if k not in COMMON_SKILL_KEYS}
-        for name, table in config.skills.items()
-    }
+    configs = {name: split_skill_section(table)[1] for name, table in config.skills.items()}
     configs["ask"] = config.retrieval.model_dump()
     return configs
 
