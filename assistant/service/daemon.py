@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from assistant.service.reload import retire_parts
 from assistant.service.status import Snapshot, build_status, status_line
 from assistant.service.surface import SurfaceFactory, Surfaces
 from assistant.service.timesync import SyncCheck
+from assistant.service.wakeup import Wakeup
 from assistant.speech.base import Spoken
 
 log = logging.getLogger(__name__)
@@ -58,7 +60,7 @@ class Daemon:
         self.rebuild = rebuild
         self.monotonic = monotonic
         self.stopping = threading.Event()
-        self.wake = threading.Event()
+        self.wake = Wakeup()  # rung by the signal handlers: see wakeup.py for why not an Event
         self.reload_requested = threading.Event()
         self.runner = app.runner(self.stopping)
         settings = PrecomputeSettings.from_section(app.config.service)
@@ -145,8 +147,17 @@ class Daemon:
         tick = min(MAX_TICK_S, interval) if interval else MAX_TICK_S
         while not self.stopping.is_set():
             self.tick()
-            self.wake.wait(tick)
-            self.wake.clear()
+            for signum in self.wake.wait(tick):
+                self.signalled(signum)
+
+    def signalled(self, signum: int) -> None:
+        """Act on a signal the loop woke for: SIGTERM and SIGINT stop, SIGHUP reloads."""
+        if signum in (signal.SIGTERM, signal.SIGINT):
+            log.info("received %s; stopping", signal.Signals(signum).name)
+            self.stopping.set()
+        elif signum == signal.SIGHUP:
+            log.info("received SIGHUP; reloading the config")
+            self.reload_requested.set()
 
     def tick(self) -> None:
         """One turn: clock jumps, the sync hold, a pending reload, the watchdog, the status."""
@@ -366,6 +377,7 @@ class Daemon:
         self.feedback.close()
         retire_parts([*self._retired, self.app], keep=self.original)
         self.notifier.close()
+        self.wake.close()
         return code
 
     def busy(self) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 from collections.abc import Callable
 from types import FrameType
@@ -13,8 +12,6 @@ from assistant.runtime import App
 from assistant.service.daemon import Daemon
 from assistant.service.notify import Notifier
 
-log = logging.getLogger(__name__)
-
 
 def run_daemon(app: App, rebuild: Callable[[App], App], **parts: Any) -> int:
     """Run the daemon in the foreground until SIGTERM or SIGINT; return the exit code.
@@ -24,23 +21,19 @@ def run_daemon(app: App, rebuild: Callable[[App], App], **parts: Any) -> int:
     notifier = parts.pop("notifier", None) or Notifier.from_env(unset=True)
     daemon = Daemon(app, notifier=notifier, rebuild=rebuild, **parts)
 
-    def on_stop(signum: int, _frame: FrameType | None) -> None:
-        log.info("received %s; stopping", signal.Signals(signum).name)
-        daemon.stopping.set()
-        daemon.wake.set()
+    def ring(signum: int, _frame: FrameType | None) -> None:
+        daemon.wake.ring(signum)  # the loop acts on it: a handler must take no lock
 
-    def on_hup(_signum: int, _frame: FrameType | None) -> None:
-        log.info("received SIGHUP; reloading the config")
-        daemon.reload_requested.set()
-        daemon.wake.set()
-
-    signal.signal(signal.SIGTERM, on_stop)
-    signal.signal(signal.SIGINT, on_stop)
-    signal.signal(signal.SIGHUP, on_hup)
+    handled = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    for signum in handled:
+        signal.signal(signum, ring)
     try:
         daemon.start()
     except AssistantError:
         daemon.scheduler.shutdown(wait=False)
         raise
     daemon.loop()
+    # Stopping already: a second signal changes nothing, and stop() closes the pipe it rings.
+    for signum in handled:
+        signal.signal(signum, signal.SIG_IGN)
     return daemon.stop()

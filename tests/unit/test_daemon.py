@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import tempfile
 import threading
 import time
@@ -113,6 +114,22 @@ def test_ready_once_the_scheduler_runs_then_stopping(
     assert notifier.sent[-1] == "STOPPING=1"
 
 
+def test_the_loop_stops_when_woken_with_sigterm_and_ignores_other_rings(
+    tmp_path: Path, times: Times, started: list[Daemon]
+) -> None:
+    daemon = start(started, make_app(tmp_path), times)
+    loop = threading.Thread(target=daemon.loop, daemon=True)
+    loop.start()
+    daemon.wake.ring(0)  # a plain wake-up, and a signal the daemon does not act on
+    daemon.wake.ring(signal.SIGUSR1)
+    loop.join(0.5)
+    assert loop.is_alive() and not daemon.stopping.is_set()
+    daemon.wake.ring(signal.SIGTERM)
+    loop.join(5)
+    assert not loop.is_alive() and daemon.stopping.is_set()
+    assert daemon.stop() == 0
+
+
 def test_an_unsynchronised_clock_holds_runs_until_it_is_synchronised(
     tmp_path: Path, times: Times, started: list[Daemon]
 ) -> None:
@@ -202,7 +219,7 @@ def test_a_bad_reload_keeps_the_running_schedule(
     notifier = Recorder()
     daemon = start(started, make_app(tmp_path), times, notifier=notifier, rebuild=bad)
     before = daemon.status()["next_runs"]
-    daemon.reload_requested.set()  # what SIGHUP does
+    daemon.signalled(signal.SIGHUP)
     daemon.tick()
     assert daemon.status()["next_runs"] == before
     assert daemon.last_reload is not None and daemon.last_reload["ok"] is False
