@@ -80,4 +80,4 @@ def test_eval_skills_runs_the_ask_evaluator_on_the_real_model() -> None:
     assert report["seconds_per_item"] > 0
     assert report["dev"]["items"] == 3 and report["heldout"]["items"] == 0
     assert report["heldout2"]["items"] == 0 and report["heldout3"]["items"] == 0
-    assert report["heldout4"]["items"] == 0
+    assert report["heldout4"]["items"] == 0 and report["heldout5"]["items"] == 0
