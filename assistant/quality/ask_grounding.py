@@ -59,6 +59,8 @@ def _present(fact: str, source: str) -> bool:
         variants.add(zero.group(1))
     elif re.fullmatch(r"\d[:.]\d\d", fact):
         variants.add("0" + fact)
+    elif re.fullmatch(r"[A-Za-z][A-Za-z-]{2,}s", fact):
+        variants.add(fact[:-1])  # a plural names the same thing: "EpiPens" for an "EpiPen"
     flags = 0 if _is_code(fact) else re.IGNORECASE
     return any(re.search(rf"(?<![\w]){re.escape(v)}(?![\w])", source, flags) for v in variants)
 

@@ -177,7 +177,9 @@ def eligible(
             continue
         key = best_of(question, hit.heading, naming(question, hit.heading, mine), weights)
         title = f"{hit.heading}\n{file_words(hit.path)}"
-        note = f"{title}\n{context(hit.text, key)}"
+        # What the note records for somebody else records nothing for the subject.
+        body = "\n".join(mine) if names else hit.text
+        note = f"{title}\n{context(body, key)}"
         said = None if paraphrase is None else _said(paraphrase, question, f"{hit.heading}\n{key}")
         if not unrecorded(question, key, note, names, title, said=said):
             choices.append(Choice(hit, relevance(hit), key))

@@ -24,6 +24,8 @@ from assistant.retrieval.sparse import QUESTION_WORDS, tokenize
 _POSSESSIVE = re.compile(r"\b([A-Z][\w-]*)(?:'s|’s|s'|s’)(?!\w)")
 _LABEL = re.compile(r"^([A-Z][\w-]*):")
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][\w'’-]*")
+# A person's pronoun: the sentence is about whom the chunk's last sentence naming anybody named.
+_PRONOUN = re.compile(r"\b(?:he|she|him|his|her|hers)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -94,16 +96,28 @@ def attach(question: str, hits: Sequence[Hit], weights: dict[str, float] | None)
     asked = set(tokenize([question])[0]) - QUESTION_WORDS - {t for n in names for t in n}
     common = _stems(_LOWER_WORD.findall(" ".join([question, *(h.text for h in hits)])))
     known = _known_names(question, hits, chunks) - common
+    # Whom a pronoun may stand for: names seen with a possessive ("Leo's"), not "Berlin".
+    texts = [question, *(f"{h.heading}\n{h.text}" for h in hits)]
+    people = _stems([w for t in texts for w in _POSSESSIVE.findall(t)]) - common
     named = {h.path for h, c in zip(hits, chunks, strict=True) if _names(names, c)}
     kept: list[list[str]] = []
     best = {True: 0.0, False: 0.0}
     for hit, chunk in zip(hits, chunks, strict=True):
         chunk_owner = _heading_owners(hit.heading, common, known)
         kept.append([])
+        last = set(chunk_owner)  # whom the chunk's latest sentence naming anybody names
         for unit, found in zip(chunk.units, chunk.tokens, strict=True):
             if hit.path not in named:
                 continue  # a note that never names the subject takes no side
-            side = _side(names, found, chunk.heading, _owners(unit, common, known), chunk_owner)
+            owners = _owners(unit, common, known)
+            mentioned = found & people | owners
+            # "Leo is allergic to peanuts. His EpiPen ...": Leo's EpiPen, whatever it names.
+            resolved = bool(last) and not owners and not mentioned & last
+            if resolved and _PRONOUN.search(unit):
+                side = any(n <= last for n in names)
+            else:
+                side = _side(names, found, chunk.heading, owners, chunk_owner)
+                last = mentioned or last
             if side:
                 kept[-1].append(unit)
             best[side] = max(best[side], weigh(asked & (found | chunk.heading), weights))
@@ -117,8 +131,11 @@ def naming(question: str, heading: str, units: list[str]) -> list[str]:
     names = subjects(question)
     if not names or not units or any(n <= set(tokenize([heading])[0]) for n in names):
         return units
+    # `units` are the subject's already: a sentence of them with a pronoun speaks of it.
     own = [
-        u for u, t in zip(units, tokenize(units), strict=True) if any(n <= set(t) for n in names)
+        u
+        for u, t in zip(units, tokenize(units), strict=True)
+        if any(n <= set(t) for n in names) or _PRONOUN.search(u)
     ]
     return own or units
 

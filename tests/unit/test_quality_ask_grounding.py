@@ -33,6 +33,10 @@ LISBON = "Outbound: Saturday 12 April, departs 06:40.\nDay trip to Sintra on Tue
         ("Gareth fixed it.", "Serviced by Dave Pollard.", []),  # opens a sentence: not checked
         ("Ask Mike Dunn.", "Serviced by Dave Pollard.", ["Mike", "Dunn"]),
         ("Yes, it is in the drawer.", "The EpiPen is in the drawer.", []),
+        ("Both EpiPens are in the drawer.", "The EpiPen is in the drawer.", []),  # a plural
+        ("Both EpiPens are in the drawer.", "The Epi is in the drawer.", ["EpiPens"]),
+        ("Ask the Okoyes.", "Number 10: Femi and Grace Okoye.", []),
+        ("Use the K9s key.", "The K9 key.", ["K9s"]),  # a code is not pluralised
         ("Maya's check-up is at 15:40.", "Maya: check-up at 15:40.", []),
         ("The code is QX7P2L.", "Booking reference: QX7P2L.", []),
         ("The code is QX7P2.", "Booking reference: QX7P2L.", ["QX7P2"]),  # a prefix is not it
