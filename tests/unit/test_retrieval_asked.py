@@ -140,6 +140,20 @@ def _missing(question: str, key: str, note: str) -> list[str]:
         ),
         ("Who teaches Maya the piano?", PIANO, f"Maya\n{PIANO}", []),
         ("What's the PIN for the key safe?", "The key safe code is 3390.", "key safe code", []),
+        ("Who's Sarah's boss?", "Her manager is Helen Ward.", "Sarah's work\nHer manager", []),
+        (
+            "What fuel does the car take?",
+            "Petrol, unleaded 95.",
+            "Car\nPetrol, unleaded 95.",
+            [],
+        ),
+        ("What fuel does the van take?", "Petrol.", "Car\nPetrol.", ["van"]),  # not the van
+        (
+            "What's the dentist's number?",
+            "GP: 01632 960 245.",
+            "Surgery\nGP: 01632 960 245.",
+            ["dentist"],
+        ),  # a GP is a doctor, not a dentist
         # A weekday the question names must be the answering sentence's, not the note's.
         (
             "What time is Maya's swimming on Thursdays?",
