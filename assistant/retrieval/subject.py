@@ -26,6 +26,7 @@ _LABEL = re.compile(r"^([A-Z][\w-]*):")
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z][\w'’-]*")
 # A person's pronoun: the sentence is about whom the chunk's last sentence naming anybody named.
 _PRONOUN = re.compile(r"\b(?:he|she|him|his|her|hers)\b", re.I)
+_DOER = re.compile(r"^([A-Z][\w-]*) (?:is|was|has|had|needs|takes|likes|loves|goes|gets|wants)\b")
 
 
 @dataclass(frozen=True)
@@ -96,9 +97,7 @@ def attach(question: str, hits: Sequence[Hit], weights: dict[str, float] | None)
     asked = set(tokenize([question])[0]) - QUESTION_WORDS - {t for n in names for t in n}
     common = _stems(_LOWER_WORD.findall(" ".join([question, *(h.text for h in hits)])))
     known = _known_names(question, hits, chunks) - common
-    # Whom a pronoun may stand for: names seen with a possessive ("Leo's"), not "Berlin".
-    texts = [question, *(f"{h.heading}\n{h.text}" for h in hits)]
-    people = _stems([w for t in texts for w in _POSSESSIVE.findall(t)]) - common
+    people = _people(question, hits, chunks) - common
     named = {h.path for h, c in zip(hits, chunks, strict=True) if _names(names, c)}
     kept: list[list[str]] = []
     best = {True: 0.0, False: 0.0}
@@ -122,6 +121,15 @@ def attach(question: str, hits: Sequence[Hit], weights: dict[str, float] | None)
                 kept[-1].append(unit)
             best[side] = max(best[side], weigh(asked & (found | chunk.heading), weights))
     return Attached(kept, best[True], best[False])
+
+
+def _people(question: str, hits: Sequence[Hit], chunks: Sequence[_Chunk]) -> set[str]:
+    """Stems of whom a pronoun may stand for: names seen with a possessive ("Leo's"), and a
+    sentence's opening word that a person's verb follows ("Leo is allergic ..."); not every
+    name ("Conference in Berlin ...")."""
+    texts = [question, *(f"{h.heading}\n{h.text}" for h in hits)]
+    found = _stems([w for t in texts for w in _POSSESSIVE.findall(t)])
+    return found | _stems([m.group(1) for c in chunks for u in c.units if (m := _DOER.match(u))])
 
 
 def naming(question: str, heading: str, units: list[str]) -> list[str]:

@@ -102,6 +102,29 @@ def test_a_sub_heading_names_whose_chunk_it_is() -> None:
     assert _choose("When is Leo's football?", maya, leo) == leo.text
 
 
+ALLERGIES = (
+    "Leo is allergic to peanuts. His EpiPen is in the kitchen drawer; it expires in June 2025.\n"
+    "Maya is allergic to penicillin: tell every doctor.\n"
+    "Children's paracetamol: Leo 10 ml, Maya 7.5 ml."
+)
+
+
+def test_a_pronoun_speaks_of_the_last_person_named() -> None:
+    allergies = _hit("allergies.md", "Allergies", ALLERGIES)
+    epipen = "His EpiPen is in the kitchen drawer; it expires in June 2025."
+    assert _choose("When does Leo's EpiPen expire?", allergies) == epipen
+    # Leo's EpiPen is not Maya's, although the sentence names no one but the EpiPen.
+    assert _choose("When does Maya's EpiPen expire?", allergies) is None
+    mine = attach("When does Maya's EpiPen expire?", [allergies], None).sentences[0]
+    assert epipen not in mine and "Maya is allergic to penicillin: tell every doctor." in mine
+
+
+def test_a_pronoun_after_a_heading_that_is_somebodys_is_theirs() -> None:
+    work = _hit("work.md", "Sarah's work", "Flight LH947 from Berlin.\nHer manager is Helen Ward.")
+    assert _choose("Who is Sarah's manager?", work) == "Her manager is Helen Ward."
+    assert _choose("Who is Tom's manager?", work) is None
+
+
 def test_the_most_relevant_eligible_hit_answers_even_when_ranked_lower() -> None:
     # The fused rank put the eye test first; the flu jab chunk is more relevant and names it.
     eyes = _hit("optician.md", "Optician", "Sarah's eye test: Thursday 22 May at 11:00.", 0.35)
