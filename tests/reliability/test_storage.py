@@ -50,7 +50,11 @@ def fill(folder):
     return {"seed": seed}
 print("ready", flush=True)
 while True:
-    print("committed", write_generation(root, fill, keep=2), flush=True)
+    name = write_generation(root, fill, keep=2)
+    # One write: with PYTHONUNBUFFERED each piece of a print() is a write of its own, and the
+    # kill can land between "committed" and the name.
+    sys.stdout.write(f"committed {name}\\n")
+    sys.stdout.flush()
 """
 
 
@@ -72,7 +76,9 @@ def test_kill_9_at_random_moments_never_loses_a_committed_generation(tmp_path: P
         proc.send_signal(signal.SIGKILL)
         out, _ = proc.communicate(timeout=30)
         kills += 1
-        names = [line.split()[1] for line in out.splitlines() if line.startswith("committed")]
+        # Only whole lines: the kill may cut the last one short.
+        lines = [line.split() for line in out.split("\n")[:-1]]
+        names = [words[1] for words in lines if words[:1] == ["committed"] and len(words) == 2]
         committed_total += len(names)
         gens = root / "generations"
         if gens.is_dir() and any(p.name.startswith(".tmp-") for p in gens.iterdir()):
