@@ -5,7 +5,9 @@ with Leo's combination because the bikes note also names Maya. Within the notes 
 question's subject, a sentence is *the subject's* when it names the subject, or when it belongs
 to nobody else; it is *somebody else's* when it belongs to another name: a possessive ("Leo's
 bike lock combination: 4471."), a name as its label ("Tom: hygienist cleaning ..."), or a
-sub-heading that is a name ("Pets > Pepper (cat)"). When somebody else's sentence holds more of
+sub-heading that is a name ("Pets > Pepper (cat)"); a sentence with "he", "she", "his" or
+"her" and no owner of its own is the last person's the chunk named ("Leo is allergic to
+peanuts. His EpiPen ..." is Leo's, whatever it names). When somebody else's sentence holds more of
 what the question asks than any of the subject's, the notes record that fact for somebody else,
 and `ask` declines; otherwise it answers only from the subject's sentences.
 """
@@ -79,7 +81,7 @@ def _known_names(question: str, hits: Sequence[Hit], chunks: Sequence[_Chunk]) -
     sentence, the question's subjects, and every label of a chunk where one label is a name
     (labels side by side are of one kind: "Maya: check-up ...", "Tom: hygienist ...")."""
     texts = [question, *(f"{h.heading}\n{h.text}" for h in hits)]
-    known = _stems([w for t in texts for w in _POSSESSIVE.findall(t)])
+    known = _possessors(texts)
     known |= _stems([f for t in texts for f in ask_facts(t) if f[:1].isupper()])
     for chunk in chunks:
         if _stems(chunk.labels) & known:
@@ -127,9 +129,13 @@ def _people(question: str, hits: Sequence[Hit], chunks: Sequence[_Chunk]) -> set
     """Stems of whom a pronoun may stand for: names seen with a possessive ("Leo's"), and a
     sentence's opening word that a person's verb follows ("Leo is allergic ..."); not every
     name ("Conference in Berlin ...")."""
-    texts = [question, *(f"{h.heading}\n{h.text}" for h in hits)]
-    found = _stems([w for t in texts for w in _POSSESSIVE.findall(t)])
+    found = _possessors([question, *(f"{h.heading}\n{h.text}" for h in hits)])
     return found | _stems([m.group(1) for c in chunks for u in c.units if (m := _DOER.match(u))])
+
+
+def _possessors(texts: Sequence[str]) -> set[str]:
+    """Stems of the names the texts use with a possessive ("Leo's", "the Okoyes'")."""
+    return _stems([w for t in texts for w in _POSSESSIVE.findall(t)])
 
 
 def naming(question: str, heading: str, units: list[str]) -> list[str]:
